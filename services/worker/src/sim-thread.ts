@@ -1,0 +1,49 @@
+/**
+ * The piscina task: compiles and runs one simulation in a worker thread. Each chunk's events go to
+ * the job's MessagePort as JSON bodies (serialized here, off the worker's event loop); the results
+ * come back packed and compressed. Cancellation is piscina terminating this thread.
+ *
+ * Flow control: the thread stops producing while more than `maxInFlight` chunks are posted but not
+ * yet written by the worker (`acked`, a shared counter), so a fast network cannot fill the
+ * worker's memory faster than Redis takes the events.
+ */
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { compile, run } from '@volley/sim';
+import type { Chunk, Diagnostic, RunStats } from '@volley/sim';
+import { packResults } from './results-codec.js';
+import type { ChunkMessage, EndMessage, SimTask, SimTaskResult } from './sim-protocol.js';
+
+export default function simulate(task: SimTask): SimTaskResult {
+  const { port, acked, maxInFlight } = task;
+  const compiled = compile(task.spec);
+  if (!compiled.ok) {
+    port.postMessage({ kind: 'end', chunks: 0 } satisfies EndMessage);
+    return { ok: false, diagnostics: compiled.diagnostics as Diagnostic[] };
+  }
+  let posted = 0;
+  const onChunk = (chunk: Chunk) => {
+    for (;;) {
+      const done = Atomics.load(acked, 0);
+      if (posted - done < maxInFlight) break;
+      Atomics.wait(acked, 0, done, 250);
+    }
+    let progress: ChunkMessage['progress'] = null;
+    const bodies: string[] = [];
+    for (const event of chunk.events) {
+      if (event.type === 'progress') progress = { t: event.t, fraction: event.fraction };
+      // `{"type":…}` minus its `{`, so the worker prefixes `{"seq":N,` without parsing it again.
+      bodies.push(JSON.stringify(event).slice(1));
+    }
+    port.postMessage({ kind: 'chunk', bodies, progress } satisfies ChunkMessage);
+    posted++;
+  };
+  const options = task.chunkSteps === undefined ? { id: task.id, onChunk } : { id: task.id, onChunk, chunkSteps: task.chunkSteps };
+  const results = run(compiled.program, options);
+  const stats: RunStats = results.stats;
+  const packed = packResults(results);
+  // A transferable needs the whole ArrayBuffer; zlib's output may be a view into a bigger one.
+  const own = packed.byteOffset === 0 && packed.byteLength === packed.buffer.byteLength ? packed : Buffer.from(packed);
+  port.postMessage({ kind: 'end', chunks: posted } satisfies EndMessage);
+  const result: SimTaskResult = { ok: true, packed: new Uint8Array(own.buffer, 0, own.byteLength), stats };
+  return move({ [transferableSymbol]: own.buffer, [valueSymbol]: result } as never) as unknown as SimTaskResult;
+}

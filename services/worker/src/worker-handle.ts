@@ -1,0 +1,21 @@
+/** What `startWorker` returns, for both backends. */
+export interface WorkerHandle {
+  readonly kind: 'redis' | 'embedded';
+  /** Simulations running in this worker right now. */
+  readonly running: number;
+  /**
+   * Stops taking jobs; running ones get `graceMs` (default SHUTDOWN_GRACE_MS) to finish, then are
+   * stopped and recorded as failed (`worker_shutdown`), or put back in the queue when JOB_RETRIES=1
+   * (Redis mode only). Resolves once no job of this worker is left `running`.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** The subset of a pino logger the worker uses. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
