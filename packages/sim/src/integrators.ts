@@ -1,0 +1,321 @@
+/**
+ * State updaters, described as Brian 2 describes them (abstract update rules), emitted as code over
+ * per-neuron locals `v_<name>`:
+ *
+ * - exact (linear): x ← M·x + K·b with M = e^{A dt}, K = ∫e^{As}ds, A and b from the linear split
+ *   of the right-hand sides; `(unless refractory)` rows use a second pair (M0, K0) with those rows
+ *   of A and b set to zero, exactly Brian 2's `int(not_refractory)` factor inside the solution.
+ * - euler:        x_new = x + dt·f(x,t) + g(x,t)·dW
+ * - rk2:          k = dt·f(x,t);  x_new = x + dt·f(x + k/2, t + dt/2)
+ * - rk4:          classical Runge–Kutta
+ * - heun:         x_s = x + g(x,t)·dW;  x_new = x + dt·f(x,t) + ½·dW·(g(x,t) + g(x_s, t+dt))
+ * - exponential_euler: per variable, f = A·x + B with the others frozen:
+ *                 x_new = -B/A + (x + B/A)·e^{A dt}
+ * dW = √dt · randn(), one draw per noise symbol per neuron per step.
+ */
+import { bin, identifiers, num, type Expr } from './ast.js';
+import { emit, literal, type EmitContext } from './codegen.js';
+import { exactPropagators } from './expm.js';
+import { isNoiseName } from './check.js';
+import { splitLinear } from './linear.js';
+
+export type Method = 'exact' | 'euler' | 'rk2' | 'rk4' | 'exponential_euler' | 'heun';
+
+export interface DiffEq {
+  name: string;
+  /** Right-hand side with subexpressions inlined. */
+  f: Expr;
+  /** Frozen while refractory (only meaningful when the group has a refractory period). */
+  clamp: boolean;
+}
+
+export interface IntegratorInput {
+  eqs: DiffEq[];
+  dt: number;
+  /** Compile-time value of a name (constants, units), if it has one. */
+  constValue(name: string): number | undefined;
+  /** Names whose values may change during the run apart from the state variables (t, written params…). */
+  isTimeVarying(name: string): boolean;
+  /** Emission of everything but the state variables and `t`. */
+  ctx: EmitContext;
+  /** The JS name of the per-neuron state local for a state variable. */
+  local(name: string): string;
+}
+
+export interface Integration {
+  method: Method;
+  /** Code run per neuron with locals loaded; leaves the new values in the locals. */
+  code: string;
+  /** Per-neuron exact propagators to compute once before the run (exact with per-neuron coefficients). */
+  perNeuron?: { n: number; coefficients: Expr[]; clampRows: boolean[] };
+}
+
+export class IntegrationError extends Error {}
+
+interface Split {
+  det: Expr;
+  noise: Map<string, Expr>;
+}
+
+function splitNoise(eq: DiffEq): Split {
+  let det: Expr = eq.f;
+  const noise = new Map<string, Expr>();
+  for (const id of identifiers(eq.f)) {
+    if (!isNoiseName(id)) continue;
+    const p = splitLinear(det, id);
+    if (!p?.a) throw new IntegrationError(`the noise term ${id} must enter d${eq.name}/dt linearly`);
+    noise.set(id, p.a);
+    det = p.b ?? num(0);
+  }
+  return { det, noise };
+}
+
+const refsState = (e: Expr, states: Set<string>): boolean => [...identifiers(e)].some((n) => states.has(n));
+
+/** Chooses and emits the integrator. `requested` undefined = Brian 2's default ('exact', 'euler', 'heun'). */
+export function integrate(input: IntegratorInput, requested: Method | undefined, hasRefractory: boolean): Integration {
+  const splits = input.eqs.map(splitNoise);
+  const stochastic = splits.some((s) => s.noise.size > 0);
+  const states = new Set(input.eqs.map((e) => e.name));
+  const multiplicative = splits.some((s) => [...s.noise.values()].some((g) => refsState(g, states) || [...identifiers(g)].some((n) => n === 't' || input.isTimeVarying(n))));
+  if (requested === undefined) {
+    if (!stochastic) {
+      try {
+        return exact(input, hasRefractory);
+      } catch (e) {
+        if (!(e instanceof IntegrationError)) throw e;
+      }
+      return explicit(input, splits, 'euler', hasRefractory);
+    }
+    return explicit(input, splits, multiplicative ? 'heun' : 'euler', hasRefractory);
+  }
+  if (requested === 'exact') {
+    if (stochastic) throw new IntegrationError('method "exact" cannot integrate stochastic equations (they contain xi); use "euler" (additive noise) or "heun"');
+    return exact(input, hasRefractory);
+  }
+  if (requested === 'exponential_euler') {
+    if (stochastic) throw new IntegrationError('method "exponential_euler" cannot integrate stochastic equations; use "euler" or "heun"');
+    return exponentialEuler(input, hasRefractory);
+  }
+  if (stochastic && requested === 'euler' && multiplicative) throw new IntegrationError('method "euler" only integrates additive noise; this noise is multiplicative (its factor depends on the state), use "heun"');
+  if (stochastic && (requested === 'rk2' || requested === 'rk4')) throw new IntegrationError(`method "${requested}" cannot integrate stochastic equations; use "euler" or "heun"`);
+  return explicit(input, splits, requested, hasRefractory);
+}
+
+function clampFactor(eq: DiffEq, hasRefractory: boolean, code: string): string {
+  return eq.clamp && hasRefractory ? `(${code}) * nr` : code;
+}
+
+function explicit(input: IntegratorInput, splits: Split[], method: 'euler' | 'rk2' | 'rk4' | 'heun', hasRefractory: boolean): Integration {
+  const { eqs } = input;
+  const lines: string[] = [];
+  const noiseNames = new Set<string>();
+  for (const s of splits) for (const n of s.noise.keys()) noiseNames.add(n);
+  const dtL = literal(input.dt);
+  for (const n of noiseNames) lines.push(`const _dW_${n} = ${literal(Math.sqrt(input.dt))} * F.randn();`);
+  // f evaluated at a shifted state: state names map to expressions of the locals.
+  const at = (shift: ((name: string) => string) | undefined, tShift: string | undefined): EmitContext => ({
+    ref: (n) => {
+      if (shift && input.eqs.some((e) => e.name === n)) return shift(n);
+      if (n === 't' && tShift) return tShift;
+      return input.ctx.ref(n);
+    },
+    ...(input.ctx.timed ? { timed: input.ctx.timed } : {}),
+  });
+  const f = (k: number, ctx: EmitContext): string => clampFactor(eqs[k]!, hasRefractory, emit(splits[k]!.det, ctx));
+  const g = (k: number, n: string, ctx: EmitContext): string => {
+    const e = splits[k]!.noise.get(n);
+    return e ? clampFactor(eqs[k]!, hasRefractory, emit(e, ctx)) : '0';
+  };
+  const base = at(undefined, undefined);
+  const L = (k: number) => input.local(eqs[k]!.name);
+  const noiseSum = (k: number, ctx: EmitContext): string =>
+    [...noiseNames].filter((n) => splits[k]!.noise.has(n)).map((n) => ` + ${g(k, n, ctx)} * _dW_${n}`).join('');
+  if (method === 'euler') {
+    eqs.forEach((_, k) => lines.push(`const _f${k} = ${f(k, base)};`));
+    eqs.forEach((_, k) => lines.push(`const _g${k} = 0${noiseSum(k, base)};`));
+    eqs.forEach((_, k) => lines.push(`${L(k)} = ${L(k)} + ${dtL} * _f${k} + _g${k};`));
+  } else if (method === 'rk2') {
+    eqs.forEach((_, k) => lines.push(`const _k${k} = ${dtL} * ${f(k, base)};`));
+    const mid = at((n) => `(${input.local(n)} + 0.5 * _k${eqs.findIndex((e) => e.name === n)})`, `(t + ${literal(input.dt / 2)})`);
+    eqs.forEach((_, k) => lines.push(`const _n${k} = ${L(k)} + ${dtL} * ${f(k, mid)};`));
+    eqs.forEach((_, k) => lines.push(`${L(k)} = _n${k};`));
+  } else if (method === 'rk4') {
+    const idx = (n: string) => eqs.findIndex((e) => e.name === n);
+    eqs.forEach((_, k) => lines.push(`const _k1_${k} = ${dtL} * ${f(k, base)};`));
+    const s2 = at((n) => `(${input.local(n)} + 0.5 * _k1_${idx(n)})`, `(t + ${literal(input.dt / 2)})`);
+    eqs.forEach((_, k) => lines.push(`const _k2_${k} = ${dtL} * ${f(k, s2)};`));
+    const s3 = at((n) => `(${input.local(n)} + 0.5 * _k2_${idx(n)})`, `(t + ${literal(input.dt / 2)})`);
+    eqs.forEach((_, k) => lines.push(`const _k3_${k} = ${dtL} * ${f(k, s3)};`));
+    const s4 = at((n) => `(${input.local(n)} + _k3_${idx(n)})`, `(t + ${dtL})`);
+    eqs.forEach((_, k) => lines.push(`const _k4_${k} = ${dtL} * ${f(k, s4)};`));
+    eqs.forEach((_, k) => lines.push(`${L(k)} = ${L(k)} + (_k1_${k} + 2 * _k2_${k} + 2 * _k3_${k} + _k4_${k}) / 6;`));
+  } else {
+    // heun (Stratonovich), one support point per noise symbol.
+    eqs.forEach((_, k) => lines.push(`const _f${k} = ${f(k, base)};`));
+    const terms: string[][] = eqs.map(() => []);
+    for (const n of noiseNames) {
+      eqs.forEach((_, k) => lines.push(`const _g${k}_${n} = ${g(k, n, base)};`));
+      eqs.forEach((_, k) => lines.push(`const _s${k}_${n} = ${L(k)} + _g${k}_${n} * _dW_${n};`));
+      const sup = at((m) => `_s${eqs.findIndex((e) => e.name === m)}_${n}`, `(t + ${dtL})`);
+      eqs.forEach((_, k) => terms[k]!.push(`0.5 * _dW_${n} * (_g${k}_${n} + ${g(k, n, sup)})`));
+    }
+    eqs.forEach((_, k) => lines.push(`const _n${k} = ${L(k)} + ${dtL} * _f${k}${terms[k]!.map((t) => ' + ' + t).join('')};`));
+    eqs.forEach((_, k) => lines.push(`${L(k)} = _n${k};`));
+  }
+  return { method, code: lines.join('\n') };
+}
+
+function exponentialEuler(input: IntegratorInput, hasRefractory: boolean): Integration {
+  const lines: string[] = [];
+  const dtL = literal(input.dt);
+  input.eqs.forEach((eq, k) => {
+    const p = splitLinear(eq.f, eq.name);
+    if (!p) throw new IntegrationError(`method "exponential_euler" needs each equation to be linear in its own variable; d${eq.name}/dt is not linear in ${eq.name} (use "rk4" or "euler")`);
+    const x = input.local(eq.name);
+    let upd: string;
+    if (!p.a) upd = `${x} + ${dtL} * (${p.b ? emit(p.b, input.ctx) : '0'})`;
+    else if (!p.b) upd = `${x} * Math.exp(${emit(p.a, input.ctx)} * ${dtL})`;
+    else {
+      lines.push(`const _A${k} = ${emit(p.a, input.ctx)};`);
+      lines.push(`const _BA${k} = (${emit(p.b, input.ctx)}) / _A${k};`);
+      upd = `(${x} + _BA${k}) * Math.exp(_A${k} * ${dtL}) - _BA${k}`;
+    }
+    lines.push(`const _n${k} = ${eq.clamp && hasRefractory ? `nr ? ${upd} : ${x}` : upd};`);
+  });
+  input.eqs.forEach((eq, k) => lines.push(`${input.local(eq.name)} = _n${k};`));
+  return { method: 'exponential_euler', code: lines.join('\n') };
+}
+
+/** The exact (linear) integrator. Coefficients must be constant over the run. */
+function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
+  const { eqs } = input;
+  const n = eqs.length;
+  const names = eqs.map((e) => e.name);
+  const states = new Set(names);
+  const A: (Expr | undefined)[][] = [];
+  const b: (Expr | undefined)[] = [];
+  for (const eq of eqs) {
+    const row: (Expr | undefined)[] = [];
+    let rest: Expr | undefined = eq.f;
+    for (const x of names) {
+      const p: ReturnType<typeof splitLinear> = rest ? splitLinear(rest, x) : {};
+      if (!p) throw new IntegrationError(`method "exact" needs linear equations; d${eq.name}/dt is not linear in ${x} (use "exponential_euler", "rk4" or "euler", or leave "method" out)`);
+      if (p.a && refsState(p.a, states)) throw new IntegrationError(`method "exact" needs linear equations; d${eq.name}/dt multiplies state variables together (use "exponential_euler", "rk4" or "euler", or leave "method" out)`);
+      row.push(p.a);
+      rest = p.b;
+    }
+    A.push(row);
+    b.push(rest);
+  }
+  const clampRows = eqs.map((e) => e.clamp && hasRefractory);
+  const anyClamp = clampRows.some(Boolean);
+  // Coefficients: constants, or per-neuron values that never change during the run.
+  const coeffNames = new Set<string>();
+  for (const row of A) for (const a of row) if (a) for (const id of identifiers(a)) coeffNames.add(id);
+  for (const id of coeffNames) {
+    if (id === 't' || input.isTimeVarying(id)) throw new IntegrationError(`method "exact" needs coefficients that stay constant during the run, but "${id}" changes (use "exponential_euler" or "rk4")`);
+  }
+  const allConst = [...coeffNames].every((id) => input.constValue(id) !== undefined);
+  const lines: string[] = [];
+  b.forEach((e, k) => lines.push(`const _b${k} = ${e ? emit(e, input.ctx) : '0'};`));
+  const L = (k: number) => input.local(names[k]!);
+  const body = (m: (r: number, c: number) => string | undefined, kk: (r: number, c: number) => string | undefined, frozen: boolean[]): string[] => {
+    const out: string[] = [];
+    for (let r = 0; r < n; r++) {
+      if (frozen[r]) {
+        out.push(`const _n${r} = ${L(r)};`);
+        continue;
+      }
+      const terms: string[] = [];
+      for (let c = 0; c < n; c++) {
+        const mv = m(r, c);
+        if (mv !== undefined) terms.push(`${mv} * ${L(c)}`);
+      }
+      for (let c = 0; c < n; c++) {
+        if (frozen[c] || !b[c]) continue;
+        const kv = kk(r, c);
+        if (kv !== undefined) terms.push(`${kv} * _b${c}`);
+      }
+      out.push(`const _n${r} = ${terms.length ? terms.join(' + ') : '0'};`);
+    }
+    for (let r = 0; r < n; r++) out.push(`${L(r)} = _n${r};`);
+    return out;
+  };
+  if (allConst) {
+    const evalC = (e: Expr | undefined): number => (e ? evalConst(e, input.constValue) : 0);
+    const variant = (frozen: boolean[]): string[] => {
+      const a = new Float64Array(n * n);
+      for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) a[r * n + c] = frozen[r] ? 0 : evalC(A[r]![c]);
+      const { M, K } = exactPropagators(a, n, input.dt);
+      const lit = (arr: Float64Array) => (r: number, c: number) => (arr[r * n + c] === 0 ? undefined : literal(arr[r * n + c]!));
+      return body(lit(M), lit(K), frozen);
+    };
+    const free = eqs.map(() => false);
+    if (anyClamp) lines.push(`if (nr) {`, ...variant(free), `} else {`, ...variant(clampRows), `}`);
+    else lines.push(...variant(free));
+    return { method: 'exact', code: lines.join('\n') };
+  }
+  // Per-neuron propagators, computed once before the run into P_M / P_K (and P_M0 / P_K0).
+  const nn = n * n;
+  const ref = (arr: string) => (r: number, c: number) => `${arr}[_o + ${r * n + c}]`;
+  lines.push(`const _o = idx * ${nn};`);
+  if (anyClamp) lines.push(`if (nr) {`, ...body(ref('P_M'), ref('P_K'), eqs.map(() => false)), `} else {`, ...body(ref('P_M0'), ref('P_K0'), clampRows), `}`);
+  else lines.push(...body(ref('P_M'), ref('P_K'), eqs.map(() => false)));
+  const coefficients: Expr[] = [];
+  for (const row of A) for (const a of row) coefficients.push(a ?? num(0));
+  return { method: 'exact', code: lines.join('\n'), perNeuron: { n, coefficients, clampRows } };
+}
+
+/** Evaluates a constant expression (numbers, constants, units, pure functions). */
+export function evalConst(e: Expr, value: (name: string) => number | undefined): number {
+  switch (e.k) {
+    case 'num':
+      return e.value;
+    case 'name': {
+      const v = value(e.name);
+      if (v === undefined) throw new Error(`evalConst: ${e.name} is not constant`);
+      return v;
+    }
+    case 'unary':
+      return e.op === '-' ? -evalConst(e.arg, value) : e.op === '+' ? evalConst(e.arg, value) : Number(!evalConst(e.arg, value));
+    case 'bin': {
+      const l = evalConst(e.left, value);
+      const r = evalConst(e.right, value);
+      switch (e.op) {
+        case '+':
+          return l + r;
+        case '-':
+          return l - r;
+        case '*':
+          return l * r;
+        case '/':
+          return l / r;
+        case '//':
+          return Math.floor(l / r);
+        case '%':
+          return ((l % r) + r) % r;
+        case '**':
+          return l ** r;
+      }
+      break;
+    }
+    case 'call': {
+      const args = e.args.map((a) => evalConst(a, value));
+      const F: Record<string, (...x: number[]) => number> = {
+        exp: Math.exp, log: Math.log, log10: Math.log10, sqrt: Math.sqrt, abs: Math.abs, floor: Math.floor, ceil: Math.ceil,
+        sin: Math.sin, cos: Math.cos, tan: Math.tan, sinh: Math.sinh, cosh: Math.cosh, tanh: Math.tanh,
+        arcsin: Math.asin, arccos: Math.acos, arctan: Math.atan, sign: Math.sign, int: Math.trunc,
+        clip: (x, lo, hi) => Math.min(Math.max(x, lo), hi),
+      };
+      const f = F[e.name];
+      if (f) return f(...args);
+      break;
+    }
+    default:
+      break;
+  }
+  throw new Error(`evalConst: not a constant expression`);
+}
+
+export { bin };

@@ -1,0 +1,22 @@
+/** What the network loop, monitors and synapses see of a built group. */
+
+/** Value of one variable of element `idx` at time `t`. */
+export type Recorder = (idx: number, t: number) => number;
+
+export interface GroupRuntime {
+  name: string;
+  kind: 'neurons' | 'poisson' | 'spikes';
+  N: number;
+  /** Per-element (or length-1 shared) arrays by variable name. */
+  arrays: Map<string, Float64Array>;
+  /** Indices that spiked in the current step (first `nspikes` entries), ascending. */
+  spikes: Int32Array;
+  nspikes: number;
+  /** The integration method used (neurons only). */
+  method?: string;
+  /** The `groups` + `thresholds` slots of step k. */
+  update(k: number, t: number): void;
+  /** The `resets` slot. */
+  reset(t: number): void;
+  recorder(name: string): Recorder | undefined;
+}

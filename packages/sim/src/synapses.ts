@@ -1,0 +1,793 @@
+/**
+ * Brian 2's Synapses: connectivity, synaptic variables, delayed `on_pre` and immediate `on_post`
+ * pathways, event-driven and clock-driven equations, and summed variables.
+ *
+ * Storage is compressed-sparse by presynaptic neuron: synapses sorted by (pre, creation order),
+ * `preOffsets[n]..preOffsets[n+1]` are neuron n's synapses, `post[s]` the target, one Float64Array
+ * per synaptic variable. With one shared delay, a synapse with a float64 weight costs 12 bytes.
+ * The spike queue is a ring of `maxDelay + 1` slots: with a shared delay a slot holds presynaptic
+ * neuron indices, with per-synapse delays it holds synapse indices (Brian 2's SpikeQueue).
+ * Statements run sequentially in JavaScript, so several synapses onto one target in one step all
+ * take effect (`v_post += w` never loses an update).
+ */
+import type { Synapses, Connect } from '@volley/spec';
+import { parseGroupRef } from '@volley/spec';
+import { identifiers, mapExpr, type Expr, type Statement } from './ast.js';
+import { typeOf, type Scope, type Sym } from './check.js';
+import { emit, literal, type EmitContext } from './codegen.js';
+import type { MonitorResult } from './contract.js';
+import type { Reporter } from './diagnostics.js';
+import { GrowableI32 } from './growable.js';
+import { compileInit, InitLengthError, type Initializer } from './init.js';
+import type { CompiledInputGroup } from './input-groups.js';
+import { IntegrationError, integrate, evalConst, type Integration } from './integrators.js';
+import { makeKernel } from './kernel.js';
+import { splitLinear } from './linear.js';
+import { checkModel, inlineSubexpressions, modelSymbols, parseModel, SYNAPSE_FLAGS, type ModelDef } from './model.js';
+import { evalQuantity, namespaceScope, parseField, unitScope, type Namespace } from './namespace.js';
+import type { CompiledNeuronGroup } from './neuron-group.js';
+import { ParseError, parseExpression, parseStatements } from './parser.js';
+import { Rng } from './rng.js';
+import type { GroupRuntime, Recorder } from './runtime.js';
+import { compileStatements } from './statements.js';
+import { timedArrayHelper } from './timed.js';
+import { DIMENSIONLESS, SECOND, dimEq, dimName } from './units.js';
+
+type CompiledGroup = CompiledNeuronGroup | CompiledInputGroup;
+
+export interface SynapsesRuntime {
+  name: string;
+  /** Number of synapses. */
+  count: number;
+  /** groups slot, before neuron state updates: summed variables and clock-driven equations. */
+  beforeGroups(t: number): void;
+  /** synapses slot: queue this step's presynaptic spikes, deliver due ones, run on_post. */
+  propagate(k: number, t: number): number;
+  recorder(name: string): Recorder | undefined;
+  /** Storage index of the synapse with creation index r. */
+  storageIndex(r: number): number;
+  snapshot(variables: string[]): MonitorResult;
+  memoryBytes(): number;
+}
+
+export interface CompiledSynapses {
+  name: string;
+  /** Variables of neuron groups this object writes, by group. */
+  writes: Map<string, Set<string>>;
+  expectedCount: number;
+  recordable(): string[];
+  build(bc: { seed: number; dt: number; ns: Namespace; groups: Map<string, GroupRuntime> }): SynapsesRuntime;
+}
+
+const SYN_BUILTINS: [string, Sym][] = [
+  ['t', { kind: 'builtin', dim: SECOND, bool: false }],
+  ['dt', { kind: 'builtin', dim: SECOND, bool: false }],
+  ['i', { kind: 'builtin', dim: DIMENSIONLESS, bool: false, integer: true }],
+  ['j', { kind: 'builtin', dim: DIMENSIONLESS, bool: false, integer: true }],
+  ['N_pre', { kind: 'builtin', dim: DIMENSIONLESS, bool: false, integer: true }],
+  ['N_post', { kind: 'builtin', dim: DIMENSIONLESS, bool: false, integer: true }],
+  ['delay', { kind: 'builtin', dim: SECOND, bool: false }],
+  ['lastupdate', { kind: 'builtin', dim: SECOND, bool: false }],
+];
+
+interface Side {
+  name: string;
+  group: CompiledGroup;
+  lo: number;
+  hi: number;
+}
+
+/** Where a name in synaptic code points. */
+type Resolved = { where: 'syn'; name: string } | { where: 'pre' | 'post'; name: string } | { where: 'builtin'; name: string } | undefined;
+
+const F_HELPERS = (rng: Rng) => ({ rand: () => rng.rand(), randn: () => rng.randn(), mod: (a: number, b: number) => ((a % b) + b) % b, exprel: (x: number) => (x === 0 ? 1 : Math.expm1(x) / x) });
+
+export function compileSynapses(name: string, spec: Synapses, groups: Map<string, CompiledGroup>, ns: Namespace, dt: number, rep: Reporter): CompiledSynapses | undefined {
+  const path = `synapses.${name}`;
+  const before = rep.count;
+  const sideOf = (ref: string, field: string): Side | undefined => {
+    const r = parseGroupRef(ref);
+    const g = r && groups.get(r.name);
+    if (!r || !g) return undefined; // reported by the schema, or the group had errors
+    if (field === 'target' && g.kind !== 'neurons') {
+      rep.field('invalid_reference', `${path}.${field}`, `the target of synapses must be a neuron group; "${r.name}" is a ${g.kind === 'poisson' ? 'Poisson' : 'spike generator'} group`);
+      return undefined;
+    }
+    return { name: r.name, group: g, lo: r.slice?.start ?? 0, hi: r.slice?.stop ?? g.N };
+  };
+  const pre = sideOf(spec.source, 'source');
+  const post = sideOf(spec.target, 'target');
+  if (!pre || !post) return undefined;
+  const postModel = post.group.kind === 'neurons' ? post.group.model : undefined;
+  const preModel = pre.group.kind === 'neurons' ? pre.group.model : undefined;
+
+  const model = parseModel(spec.model, { path: `${path}.model`, src: spec.model }, rep, unitScope(), SYNAPSE_FLAGS, new Set(SYN_BUILTINS.map(([n]) => n)));
+  const own = modelSymbols(model);
+  // Summed variables are named `x_post` and are not synaptic variables of their own.
+  const summed = [...model.vars.values()].filter((v) => v.flags.has('summed'));
+  for (const v of summed) own.delete(v.name);
+
+  const resolve = (n: string): Resolved => {
+    if (own.has(n)) return { where: 'syn', name: n };
+    const b = SYN_BUILTINS.find(([b]) => b === n);
+    if (b) return { where: 'builtin', name: n };
+    const m = /^(.*)_(pre|post)$/.exec(n);
+    if (m) {
+      const side = m[2] as 'pre' | 'post';
+      const g = side === 'pre' ? pre.group : post.group;
+      if (g.symbols.has(m[1]!)) return { where: side, name: m[1]! };
+      return undefined;
+    }
+    if (post.group.symbols.has(n) && !['t', 'dt', 'N'].includes(n)) return { where: 'post', name: n };
+    return undefined;
+  };
+  const symOf = (r: Resolved): Sym | undefined => {
+    if (!r) return undefined;
+    if (r.where === 'syn') return own.get(r.name);
+    if (r.where === 'builtin') return SYN_BUILTINS.find(([b]) => b === r.name)![1];
+    const g = r.where === 'pre' ? pre.group : post.group;
+    return g.symbols.get(r.name);
+  };
+  const allNames = (): string[] => {
+    const out = [...own.keys(), ...SYN_BUILTINS.map(([n]) => n)];
+    for (const n of post.group.symbols.keys()) out.push(`${n}_post`, n);
+    for (const n of pre.group.symbols.keys()) out.push(`${n}_pre`);
+    return out;
+  };
+  const scope: Scope = namespaceScope(ns, (n) => symOf(resolve(n)), allNames);
+  checkModel(model, scope, rep);
+
+  const writes = new Map<string, Set<string>>();
+  const noteWrite = (g: string, v: string) => {
+    const s = writes.get(g) ?? new Set<string>();
+    s.add(v);
+    writes.set(g, s);
+  };
+
+  // Pathways.
+  const pathway = (field: 'on_pre' | 'on_post'): Statement[] => {
+    const src = spec[field];
+    if (src === undefined) return [];
+    const p = `${path}.${field}`;
+    const parsed = parseStatements(src);
+    for (const e of parsed.errors) rep.at('syntax_error', p, src, e.pos, e.length, e.message);
+    for (const s of parsed.statements) {
+      const r = resolve(s.target);
+      const sym = symOf(r);
+      if (!r || !sym) {
+        const m = /^(.*)_(pre|post)$/.exec(s.target);
+        const msg = m ? `"${m[1]}" is not a variable of the ${m[2] === 'pre' ? 'source' : 'target'} group "${m[2] === 'pre' ? pre.name : post.name}"` : `unknown variable "${s.target}"`;
+        const cands = m ? [...(m[2] === 'pre' ? pre : post).group.symbols.keys()].map((x) => `${x}_${m[2]}`) : allNames();
+        rep.at('unknown_identifier', p, src, s.targetPos, s.target.length, msg, didYouMean(s.target, cands));
+        typeOf(s.expr, scope, { path: p, src }, rep);
+        continue;
+      }
+      if (r.where === 'builtin' || sym.kind === 'sub' || sym.kind === 'const') {
+        rep.at('invalid_reference', p, src, s.targetPos, s.target.length, `"${s.target}" cannot be assigned`);
+        continue;
+      }
+      const defModel = r.where === 'syn' ? model : r.where === 'pre' ? preModel : postModel;
+      if (defModel?.vars.get(r.name)?.flags.has('constant')) {
+        rep.at('invalid_reference', p, src, s.targetPos, s.target.length, `"${s.target}" is a constant parameter and cannot be assigned`);
+        continue;
+      }
+      if (r.where === 'pre' || r.where === 'post') {
+        if ((r.where === 'pre' ? pre : post).group.kind !== 'neurons') {
+          rep.at('invalid_reference', p, src, s.targetPos, s.target.length, `"${s.target}" belongs to an input group and cannot be assigned`);
+          continue;
+        }
+        noteWrite(r.where === 'pre' ? pre.name : post.name, r.name);
+      }
+      const t = typeOf(s.expr, scope, { path: p, src }, rep);
+      if (!t || sym.bool) continue;
+      if (s.op === '*=' || s.op === '/=') {
+        if (!dimEq(t.dim, DIMENSIONLESS)) rep.at('dimension_mismatch', p, src, s.expr.pos, s.expr.end - s.expr.pos, `"${s.op}" needs a dimensionless factor, got ${dimName(t.dim)}`);
+      } else if (!dimEq(t.dim, sym.dim) && t.value !== 0) {
+        rep.at('dimension_mismatch', p, src, s.expr.pos, s.expr.end - s.expr.pos, `cannot ${s.op === '=' ? 'assign' : s.op === '+=' ? 'add' : 'subtract'} ${dimName(t.dim)} ${s.op === '-=' ? 'from' : 'to'} "${s.target}" (${dimName(sym.dim)})`);
+      }
+    }
+    return parsed.statements;
+  };
+  const onPre = pathway('on_pre');
+  const onPost = pathway('on_post');
+
+  // Summed variables: target must be a parameter of the post group with the same dimension.
+  const summedTargets: { v: (typeof summed)[number]; target: string }[] = [];
+  for (const v of summed) {
+    const m = /^(.*)_post$/.exec(v.name);
+    const p = `${path}.model`;
+    if (!m || !postModel?.vars.get(m[1]!)) {
+      rep.at('invalid_reference', p, spec.model, v.eq.namePos, v.name.length, `a summed variable must name a parameter of the target group with "_post" (e.g. "${m?.[1] ?? v.name}_post"); "${v.name}" does not`);
+      continue;
+    }
+    const tv = postModel.vars.get(m[1]!)!;
+    if (tv.kind !== 'param') {
+      rep.at('invalid_reference', p, spec.model, v.eq.namePos, v.name.length, `the target of a summed variable must be a parameter of "${post.name}", "${m[1]}" is ${tv.kind === 'state' ? 'a state variable' : 'a subexpression'}`);
+      continue;
+    }
+    if (!dimEq(tv.dim, v.dim)) {
+      rep.at('dimension_mismatch', p, spec.model, v.eq.namePos, v.name.length, `"${v.name}" is in ${dimName(v.dim)} but "${m[1]}" of "${post.name}" is in ${dimName(tv.dim)}`);
+      continue;
+    }
+    noteWrite(post.name, m[1]!);
+    summedTargets.push({ v, target: m[1]! });
+  }
+
+  // Event-driven equations: dA/dt = a·A + b with constant a, b, solved exactly between events.
+  const eventDriven: { name: string; a: number; b: number }[] = [];
+  const clockDriven = model.diffs.filter((v) => !v.flags.has('event-driven'));
+  const constValue = (n: string): number | undefined => ns.constants.get(n)?.value ?? (own.has(n) || resolve(n) ? undefined : unitScope().lookup(n)?.value);
+  for (const v of model.diffs.filter((x) => x.flags.has('event-driven'))) {
+    const f = inlineSubexpressions(v.expr!, model);
+    const sp = splitLinear(f, v.name);
+    try {
+      if (!sp) throw new Error('nonlinear');
+      eventDriven.push({ name: v.name, a: sp.a ? evalConst(sp.a, constValue) : 0, b: sp.b ? evalConst(sp.b, constValue) : 0 });
+    } catch {
+      rep.at('invalid_method', `${path}.model`, spec.model, v.eq.namePos, v.name.length, `event-driven equations must be linear with constant coefficients (like "dApre/dt = -Apre/taupre : 1"); d${v.name}/dt is not`);
+    }
+  }
+
+  // Delay.
+  let sharedDelay = 0;
+  if (spec.delay !== undefined) {
+    const q = evalQuantity(spec.delay, `${path}.delay`, namespaceScope(ns), rep, SECOND);
+    if (q) sharedDelay = q.value;
+    if (q && q.value < 0) rep.field('invalid_value', `${path}.delay`, 'a delay cannot be negative');
+  }
+  const inits: [string, Initializer][] = [];
+  const synArrays = [...own.keys()].filter((n) => model.vars.get(n)?.kind !== 'sub');
+  let perSynapseDelay = false;
+  // Emission for per-synapse kernels (init, conditions): arrays bound in the prelude.
+  const synCtx = (sRef: string, preRef: string, postRef: string): EmitContext => ({
+    ref: (n) => {
+      const r = resolve(n);
+      if (!r) {
+        const c = ns.constants.get(n);
+        if (c) return literal(c.value);
+        const u = unitScope().lookup(n);
+        if (u?.value !== undefined) return literal(u.value);
+        throw new Error(`emit: unresolved ${n}`);
+      }
+      switch (r.where) {
+        case 'syn':
+          return model.vars.get(r.name)?.flags.has('shared') ? `S_${r.name}[0]` : `S_${r.name}[${sRef}]`;
+        case 'builtin':
+          switch (r.name) {
+            case 't':
+              return 't';
+            case 'dt':
+              return literal(dt);
+            case 'i':
+              return `(${preRef} - ${pre.lo})`;
+            case 'j':
+              return `(${postRef} - ${post.lo})`;
+            case 'N_pre':
+              return literal(pre.hi - pre.lo);
+            case 'N_post':
+              return literal(post.hi - post.lo);
+            case 'delay':
+              return `S__delay[${sRef}]`;
+            default:
+              return `S__lastupdate[${sRef}]`;
+          }
+        case 'pre':
+        case 'post': {
+          const side = r.where === 'pre' ? pre : post;
+          const idx = r.where === 'pre' ? preRef : postRef;
+          const gm = side.group.kind === 'neurons' ? side.group.model : undefined;
+          const v = gm?.vars.get(r.name);
+          if (v?.kind === 'sub') {
+            const inl = inlineSubexpressions(v.expr!, gm!);
+            const sub: EmitContext = { ref: (m) => sideRef(side, r.where as 'pre' | 'post', m, idx), timed: (tn, args) => `TA_${tn}(${args.join(', ')})` };
+            return `(${emit(inl, sub)})`;
+          }
+          return sideRef(side, r.where, r.name, idx);
+        }
+      }
+    },
+    timed: (tn, args) => `TA_${tn}(${args.join(', ')})`,
+  });
+  const sideRef = (side: Side, where: 'pre' | 'post', n: string, idx: string): string => {
+    const g = side.group;
+    if (n === 't') return 't';
+    if (n === 'dt') return literal(dt);
+    if (n === 'i') return `(${idx} - 0)`;
+    if (n === 'N') return literal(g.N);
+    const c = ns.constants.get(n);
+    if (g.symbols.has(n)) {
+      const shared = g.kind === 'neurons' && g.model.vars.get(n)?.flags.has('shared');
+      return `${where === 'pre' ? 'Q' : 'P'}_${n}[${shared ? 0 : idx}]`;
+    }
+    if (c) return literal(c.value);
+    const u = unitScope().lookup(n);
+    if (u?.value !== undefined) return literal(u.value);
+    throw new Error(`emit: unresolved ${n}`);
+  };
+  const initPrelude = [
+    ...[...synArrays, '_delay', '_lastupdate'].map((n) => `const S_${n} = X.S.get(${JSON.stringify(n)});`),
+    ...[...pre.group.symbols.keys()].map((n) => `const Q_${n} = X.Q.get(${JSON.stringify(n)});`),
+    ...[...post.group.symbols.keys()].map((n) => `const P_${n} = X.P.get(${JSON.stringify(n)});`),
+    'const PRE = X.PRE, POST = X.POST;',
+    ...[...ns.timed.keys()].map((tn) => `const TA_${tn} = X.T.get(${JSON.stringify(tn)});`),
+  ].join('\n');
+  for (const [vname, value] of Object.entries(spec.init ?? {})) {
+    const p = `${path}.init.${vname}`;
+    const isDelay = vname === 'delay';
+    const v = model.vars.get(vname);
+    if (!isDelay && (!v || v.kind === 'sub' || v.flags.has('summed'))) {
+      rep.field('unknown_identifier', p, `"${vname}" is not a variable of synapses "${name}"`, didYouMean(vname, [...synArrays, 'delay']));
+      continue;
+    }
+    if (isDelay) {
+      if (spec.delay !== undefined) {
+        rep.field('invalid_value', p, 'give either "delay" (one for all synapses) or "init.delay" (per synapse), not both');
+        continue;
+      }
+      perSynapseDelay = true;
+    }
+    const init = compileInit(
+      value,
+      { name: vname, dim: isDelay ? SECOND : v!.dim, bool: !isDelay && v!.type === 'boolean', integer: !isDelay && v!.type === 'integer' },
+      p,
+      { scope, ctx: synCtx('idx', 'PRE[idx]', 'POST[idx]'), params: ['X', 't'], args: () => [currentInitEnv.env, 0], count: () => currentInitEnv.count, prelude: initPrelude },
+      rep,
+    );
+    if (init) inits.push([vname, init]);
+  }
+
+  // Connect calls.
+  const connects = (Array.isArray(spec.connect) ? spec.connect : [spec.connect]).map((c, k) => compileConnect(c, `${path}.connect${Array.isArray(spec.connect) ? `.${k}` : ''}`, scope, synCtx, rep));
+  const Npre = pre.hi - pre.lo;
+  const Npost = post.hi - post.lo;
+  const expectedCount = connects.reduce((acc, c) => acc + (c ? c.expected(Npre, Npost) : 0), 0);
+
+  // Clock-driven synaptic equations.
+  let clockIntegration: Integration | undefined;
+  if (clockDriven.length) {
+    try {
+      clockIntegration = integrate(
+        {
+          eqs: clockDriven.map((v) => ({ name: v.name, f: inlineSubexpressions(v.expr!, model), clamp: false })),
+          dt,
+          constValue,
+          isTimeVarying: () => true,
+          ctx: synCtx('s', 'PRE[s]', 'POST[s]'),
+          local: (n) => `v_${n}`,
+        },
+        undefined,
+        false,
+      );
+    } catch (e) {
+      if (!(e instanceof IntegrationError)) throw e;
+      rep.field('invalid_method', `${path}.model`, e.message);
+    }
+  }
+  if (rep.count > before) return undefined;
+
+  const needsPre = true;
+  return {
+    name,
+    writes,
+    expectedCount,
+    recordable: () => [...synArrays, ...model.vars.keys()].filter((x, k, a) => a.indexOf(x) === k && !model.vars.get(x)?.flags.has('summed')).concat(['delay', 'i', 'j']),
+    build: (bc) => {
+      const preRT = bc.groups.get(pre.name)!;
+      const postRT = bc.groups.get(post.name)!;
+      const timed = new Map<string, (t: number, i?: number) => number>();
+      for (const [tn, ta] of bc.ns.timed) timed.set(tn, timedArrayHelper(ta, dt));
+      // 1. Connectivity, in creation order.
+      const ci = new GrowableI32(1 << 12);
+      const cj = new GrowableI32(1 << 12);
+      connects.forEach((c, k) => c!.build(new Rng(bc.seed, name, `connect${k}`), pre, post, preRT, postRT, timed, ci, cj));
+      const count = ci.length;
+      // 2. Storage order: stable sort by presynaptic neuron (counting sort).
+      const preOffsets = new Int32Array(preRT.N + 1);
+      for (let s = 0; s < count; s++) preOffsets[ci.data[s]! + 1]!++;
+      for (let n = 0; n < preRT.N; n++) preOffsets[n + 1]! += preOffsets[n]!;
+      const fill = preOffsets.slice(0, preRT.N);
+      const order = new Int32Array(count); // creation index → storage index
+      for (let s = 0; s < count; s++) order[s] = fill[ci.data[s]!]!++;
+      const POST = new Int32Array(count);
+      const PRE = new Int32Array(needsPre ? count : 0);
+      for (let s = 0; s < count; s++) {
+        POST[order[s]!] = cj.data[s]!;
+        if (needsPre) PRE[order[s]!] = ci.data[s]!;
+      }
+      ci.data = new Int32Array(0);
+      cj.data = new Int32Array(0);
+      // 3. Variables and initial values (init expressions run in storage order; arrays given in
+      //    creation order are permuted).
+      const S = new Map<string, Float64Array>();
+      for (const n of synArrays) S.set(n, new Float64Array(model.vars.get(n)!.flags.has('shared') ? 1 : count));
+      const hasEventDriven = eventDriven.length > 0;
+      if (hasEventDriven) S.set('_lastupdate', new Float64Array(count));
+      let delays: Float64Array | undefined;
+      const initRng = new Rng(bc.seed, name, 'init');
+      const env = initEnv(S, preRT, postRT, PRE, POST, timed);
+      for (const [vname, init] of inits) {
+        const tmp = new Float64Array(count);
+        currentInitEnv.env = env;
+        currentInitEnv.count = count;
+        try {
+          init(tmp, initRng);
+        } catch (e) {
+          if (e instanceof InitLengthError) throw new SpecRuntimeError(`${e.path}: needs one value per synapse: ${count} synapses were created, got ${e.got} values`);
+          throw e;
+        }
+        const isArrayInit = Array.isArray(spec.init?.[vname]) || typeof spec.init?.[vname] === 'object';
+        const out = vname === 'delay' ? (delays = new Float64Array(count)) : S.get(vname)!;
+        if (isArrayInit) for (let s = 0; s < count; s++) out[order[s]!] = tmp[s]!;
+        else out.set(tmp.subarray(0, out.length));
+        if (vname === 'delay') S.set('_delay', delays!);
+      }
+      // 4. Delays in steps.
+      let maxDelay = 0;
+      let delaySteps: Int32Array | undefined;
+      const sharedSteps = Math.round(sharedDelay / dt);
+      if (perSynapseDelay && delays) {
+        delaySteps = new Int32Array(count);
+        for (let s = 0; s < count; s++) {
+          const d = Math.round(delays[s]! / dt);
+          if (d < 0) throw new SpecRuntimeError(`synapses.${name}.init.delay: a delay cannot be negative`);
+          delaySteps[s] = d;
+          if (d > maxDelay) maxDelay = d;
+        }
+      } else maxDelay = sharedSteps;
+      const L = maxDelay + 1;
+      const queue = Array.from({ length: L }, () => new GrowableI32(64));
+      // Post-synaptic index (for on_post): synapses grouped by target.
+      let postOffsets: Int32Array | undefined;
+      let postSyn: Int32Array | undefined;
+      if (onPost.length) {
+        postOffsets = new Int32Array(postRT.N + 1);
+        for (let s = 0; s < count; s++) postOffsets[POST[s]! + 1]!++;
+        for (let n = 0; n < postRT.N; n++) postOffsets[n + 1]! += postOffsets[n]!;
+        const f2 = postOffsets.slice(0, postRT.N);
+        postSyn = new Int32Array(count);
+        for (let s = 0; s < count; s++) postSyn[f2[POST[s]!]!++] = s;
+      }
+      // 5. Kernels.
+      const rng = new Rng(bc.seed, name, 'dynamics');
+      const F = F_HELPERS(rng);
+      const names = [...S.keys()];
+      const preNames = [...preRT.arrays.keys()];
+      const postNames = [...postRT.arrays.keys()];
+      const pre0 = [
+        ...names.map((n) => `const S_${n} = X.S.get(${JSON.stringify(n)});`),
+        ...preNames.map((n) => `const Q_${n} = X.Q.get(${JSON.stringify(n)});`),
+        ...postNames.map((n) => `const P_${n} = X.P.get(${JSON.stringify(n)});`),
+        `const PRE = X.PRE, POST = X.POST;`,
+        ...[...bc.ns.timed.keys()].map((tn) => `const TA_${tn} = X.T.get(${JSON.stringify(tn)});`),
+      ].join('\n');
+      const X = { S, Q: preRT.arrays, P: postRT.arrays, PRE, POST, T: timed };
+      const ctx = synCtx('s', 'PRE[s]', 'POST[s]');
+      const inlineSyn = (e: Expr) => inlineSubexpressions(e, model);
+      const edCode = eventDriven
+        .map((ed) => {
+          const x = `S_${ed.name}[s]`;
+          const dtExpr = `(t - S__lastupdate[s])`;
+          if (ed.a === 0) return `${x} = ${x} + ${literal(ed.b)} * ${dtExpr};`;
+          const ba = ed.b / ed.a;
+          return ed.b === 0 ? `${x} = ${x} * Math.exp(${literal(ed.a)} * ${dtExpr});` : `${x} = (${x} + ${literal(ba)}) * Math.exp(${literal(ed.a)} * ${dtExpr}) - ${literal(ba)};`;
+        })
+        .join('\n');
+      const edDone = hasEventDriven ? 'S__lastupdate[s] = t;' : '';
+      const targetType = (n: string): 'float' | 'boolean' | 'integer' => {
+        const r = resolve(n);
+        const m = r?.where === 'pre' ? preModel : r?.where === 'post' ? postModel : model;
+        return m?.vars.get(r?.name ?? n)?.type ?? 'float';
+      };
+      const preBody = `${edCode}\n${compileStatements(onPre, model, ctx, inlineSyn, (n) => targetType(n))}\n${edDone}`;
+      const postBody = `${edCode}\n${compileStatements(onPost, model, ctx, inlineSyn, (n) => targetType(n))}\n${edDone}`;
+      let events = 0;
+      const deliverShared = onPre.length
+        ? makeKernel<(list: Int32Array, n: number, off: Int32Array, t: number) => number>(
+            ['X', 'F'],
+            `${pre0}\nreturn function (list, n, off, t) { let ev = 0; for (let q = 0; q < n; q++) { const p = list[q]; const e = off[p + 1]; for (let s = off[p]; s < e; s++) { ${preBody} } ev += e - off[p]; } return ev; };`,
+            [X, F],
+          )
+        : undefined;
+      const deliverList = onPre.length
+        ? makeKernel<(list: Int32Array, n: number, t: number) => void>(['X', 'F'], `${pre0}\nreturn function (list, n, t) { for (let q = 0; q < n; q++) { const s = list[q]; ${preBody} } };`, [X, F])
+        : undefined;
+      const runPost = onPost.length
+        ? makeKernel<(list: Int32Array, n: number, t: number) => void>(['X', 'F'], `${pre0}\nreturn function (list, n, t) { for (let q = 0; q < n; q++) { const s = list[q]; ${postBody} } };`, [X, F])
+        : undefined;
+      const summedFns = summedTargets.map(({ v, target }) => {
+        const code = emit(inlineSyn(v.expr!), ctx);
+        const arrT = `P_${target}`;
+        return makeKernel<(t: number) => void>(
+          ['X', 'F'],
+          `${pre0}\nreturn function (t) { for (let idx = ${post.lo}; idx < ${post.hi}; idx++) ${arrT}[idx] = 0; for (let s = 0; s < ${count}; s++) { ${arrT}[POST[s]] += ${code}; } };`,
+          [X, F],
+        );
+      });
+      const clockFn = clockIntegration
+        ? makeKernel<(t: number) => void>(
+            ['X', 'F'],
+            `${pre0}\nreturn function (t) { for (let s = 0; s < ${count}; s++) { ${clockDriven.map((v) => `let v_${v.name} = S_${v.name}[s];`).join(' ')}\n${clockIntegration.code}\n${clockDriven.map((v) => `S_${v.name}[s] = v_${v.name};`).join(' ')} } };`,
+            [X, F],
+          )
+        : undefined;
+      const postList = new Int32Array(Math.max(1, count));
+      const rt: SynapsesRuntime = {
+        name,
+        count,
+        beforeGroups(t) {
+          for (const f of summedFns) f(t);
+          clockFn?.(t);
+        },
+        propagate(k, t) {
+          const before = events;
+          // Queue this step's presynaptic spikes.
+          const { spikes, nspikes } = preRT;
+          if (onPre.length && count > 0) {
+            if (!delaySteps) {
+              const slot = queue[(k + sharedSteps) % L]!;
+              for (let q = 0; q < nspikes; q++) {
+                const n = spikes[q]!;
+                if (n >= pre.lo && n < pre.hi && preOffsets[n + 1]! > preOffsets[n]!) slot.push(n);
+              }
+            } else {
+              for (let q = 0; q < nspikes; q++) {
+                const n = spikes[q]!;
+                if (n < pre.lo || n >= pre.hi) continue;
+                for (let s = preOffsets[n]!; s < preOffsets[n + 1]!; s++) queue[(k + delaySteps[s]!) % L]!.push(s);
+              }
+            }
+            const due = queue[k % L]!;
+            if (due.length) {
+              if (!delaySteps) events += deliverShared!(due.data, due.length, preOffsets, t);
+              else {
+                deliverList!(due.data, due.length, t);
+                events += due.length;
+              }
+              due.length = 0;
+            }
+          }
+          if (runPost && postRT.nspikes > 0) {
+            let m = 0;
+            for (let q = 0; q < postRT.nspikes; q++) {
+              const n = postRT.spikes[q]!;
+              if (n < post.lo || n >= post.hi) continue;
+              for (let r = postOffsets![n]!; r < postOffsets![n + 1]!; r++) postList[m++] = postSyn![r]!;
+            }
+            if (m) runPost(postList, m, t);
+          }
+          return events - before;
+        },
+        recorder: (vname) => {
+          if (vname === 'i') return (s) => PRE[s]! - pre.lo;
+          if (vname === 'j') return (s) => POST[s]! - post.lo;
+          if (vname === 'delay') return delays ? (s) => delays![s]! : () => sharedDelay;
+          const a = S.get(vname);
+          if (a) return a.length === 1 && count !== 1 ? () => a[0]! : (s) => a[s]!;
+          const v = model.vars.get(vname);
+          if (v?.kind === 'sub') {
+            const fn = makeKernel<Recorder>(['X', 'F'], `${pre0}\nreturn function (s, t) { return +(${emit(inlineSyn(v.expr!), ctx)}); };`, [X, F]);
+            return fn;
+          }
+          return undefined;
+        },
+        storageIndex: (r) => order[r]!,
+        snapshot(variables) {
+          const values: Record<string, number[]> = {};
+          for (const v of variables) {
+            const rec = rt.recorder(v)!;
+            const out = new Array<number>(count);
+            for (let r = 0; r < count; r++) out[r] = rec(order[r]!, 0);
+            values[v] = out;
+          }
+          const i = new Array<number>(count);
+          const j = new Array<number>(count);
+          for (let r = 0; r < count; r++) {
+            i[r] = PRE[order[r]!]! - pre.lo;
+            j[r] = POST[order[r]!]! - post.lo;
+          }
+          return { type: 'snapshot', values, i, j };
+        },
+        memoryBytes: () => count * (4 + 4 + 8 * S.size + (delaySteps ? 12 : 0)) + preOffsets.byteLength,
+      };
+      return rt;
+    },
+  };
+}
+
+/** An error in the spec that only shows once the network is built (e.g. an init array of the wrong length). */
+export class SpecRuntimeError extends Error {}
+
+/** The arrays a synaptic init kernel reads. */
+const currentInitEnv: { env: unknown; count: number } = { env: undefined, count: 0 };
+
+function initEnv(S: Map<string, Float64Array>, preRT: GroupRuntime, postRT: GroupRuntime, PRE: Int32Array, POST: Int32Array, timed: Map<string, unknown>) {
+  return { S, Q: preRT.arrays, P: postRT.arrays, PRE, POST, T: timed };
+}
+
+import { didYouMean } from './diagnostics.js';
+
+interface CompiledConnect {
+  expected(Npre: number, Npost: number): number;
+  build(rng: Rng, pre: Side, post: Side, preRT: GroupRuntime, postRT: GroupRuntime, timed: Map<string, unknown>, ci: GrowableI32, cj: GrowableI32): void;
+}
+
+/**
+ * One connect call. Probabilistic calls never test every pair for `p` alone: the next accepted
+ * candidate is drawn from the geometric distribution, and a condition is evaluated only on drawn
+ * candidates (equivalent, since the condition is deterministic). Conditions that depend on `i`
+ * alone are evaluated once per source.
+ */
+function compileConnect(c: Connect, path: string, scope: Scope, synCtx: (s: string, pre: string, post: string) => EmitContext, rep: Reporter): CompiledConnect | undefined {
+  const p = c.p ?? 1;
+  const nFixed = typeof c.n === 'number' ? c.n : 1;
+  let nExpr: Expr | undefined;
+  if (typeof c.n === 'string') {
+    nExpr = parseField(c.n, `${path}.n`, rep);
+    if (nExpr) typeOf(nExpr, scope, { path: `${path}.n`, src: c.n }, rep);
+  }
+  // Explicit pairs.
+  if (c.i !== undefined && c.j !== undefined && typeof c.j !== 'string') {
+    const is = Array.isArray(c.i) ? c.i : [c.i];
+    const js = Array.isArray(c.j) ? c.j : [c.j];
+    const len = Math.max(is.length, js.length);
+    return {
+      expected: () => len * nFixed * p,
+      build: (rng, pre, post, _a, _b, _t, ci, cj) => {
+        for (let k = 0; k < len; k++) {
+          const i = is[is.length === 1 ? 0 : k]!;
+          const j = js[js.length === 1 ? 0 : k]!;
+          if (i >= pre.hi - pre.lo) throw new SpecRuntimeError(`${path}.i: index ${i} is out of range for the source (size ${pre.hi - pre.lo})`);
+          if (j >= post.hi - post.lo) throw new SpecRuntimeError(`${path}.j: index ${j} is out of range for the target (size ${post.hi - post.lo})`);
+          if (p < 1 && !(rng.rand() < p)) continue;
+          for (let r = 0; r < nFixed; r++) {
+            ci.push(i + pre.lo);
+            cj.push(j + post.lo);
+          }
+        }
+      },
+    };
+  }
+  // Generator expressions: "expr of i" or "k for k in range(a, b[, step]) [if cond]".
+  if (typeof c.j === 'string') {
+    const src = c.j;
+    const gpath = `${path}.j`;
+    const m = /^\s*([A-Za-z_]\w*)\s+for\s+([A-Za-z_]\w*)\s+in\s+range\s*\((.*)\)\s*(?:if\s+(.*))?$/s.exec(src);
+    let single: Expr | undefined;
+    let range: { args: Expr[]; cond?: Expr; v: string } | undefined;
+    const parseAt = (start: number, end: number): Expr | undefined => {
+      try {
+        return parseExpression(src, start, end);
+      } catch (e) {
+        if (e instanceof ParseError) rep.at('syntax_error', gpath, src, e.pos, e.length, e.message);
+        else throw e;
+        return undefined;
+      }
+    };
+    if (m) {
+      if (m[1] !== m[2]) {
+        rep.field('syntax_error', gpath, `the generator must yield its loop variable: "${m[2]} for ${m[2]} in range(...)"`);
+        return undefined;
+      }
+      const rangeStart = src.indexOf('(', src.indexOf('range')) + 1;
+      const rangeEnd = m[4] !== undefined ? src.lastIndexOf(')', src.lastIndexOf(' if ')) : src.lastIndexOf(')');
+      // Split range arguments at top-level commas.
+      const args: Expr[] = [];
+      let depth = 0;
+      let s0 = rangeStart;
+      for (let q = rangeStart; q <= rangeEnd; q++) {
+        const ch = src[q];
+        if (ch === '(') depth++;
+        else if (ch === ')' && q < rangeEnd) depth--;
+        if ((ch === ',' && depth === 0) || q === rangeEnd) {
+          const e = parseAt(s0, q);
+          if (e) args.push(e);
+          s0 = q + 1;
+        }
+      }
+      const cond = m[4] !== undefined ? parseAt(src.length - m[4].length, src.length) : undefined;
+      const v = m[2]!;
+      const kScope: Scope = { ...scope, lookup: (n) => (n === v ? { kind: 'builtin', dim: DIMENSIONLESS, bool: false, integer: true } : scope.lookup(n)) };
+      for (const a of args) typeOf(a, kScope, { path: gpath, src }, rep);
+      if (cond) typeOf(mapExpr(cond, (n) => (n.k === 'name' && n.name === v ? { ...n, name: 'j' } : undefined)), scope, { path: gpath, src }, rep);
+      if (args.length < 1 || args.length > 3) {
+        rep.field('syntax_error', gpath, 'range() takes 1 to 3 arguments');
+        return undefined;
+      }
+      range = { args, v, ...(cond ? { cond } : {}) };
+    } else {
+      single = parseAt(0, src.length);
+      if (single) typeOf(single, scope, { path: gpath, src }, rep);
+    }
+    if (!single && !range) return undefined;
+    return {
+      expected: (Npre) => Npre * nFixed * p,
+      build: (rng, pre, post, preRT, postRT, timed, ci, cj) => {
+        const ctx = synCtx('0', 'ipre', 'jpost');
+        const X = { S: new Map(), Q: preRT.arrays, P: postRT.arrays, T: timed };
+        const head = `const Q = X.Q, P = X.P; ${[...preRT.arrays.keys()].map((n) => `const Q_${n} = Q.get(${JSON.stringify(n)});`).join(' ')} ${[...postRT.arrays.keys()].map((n) => `const P_${n} = P.get(${JSON.stringify(n)});`).join(' ')}`;
+        const Npost = post.hi - post.lo;
+        const F = F_HELPERS(rng);
+        if (single) {
+          const fn = makeKernel<(ipre: number) => number>(['X', 'F'], `${head}\nreturn function (ipre) { const jpost = 0; return ${emit(single, ctx)}; };`, [X, F]);
+          for (let i = 0; i < pre.hi - pre.lo; i++) {
+            const j = fn(i + pre.lo);
+            if (!Number.isInteger(j) || j < 0 || j >= Npost) throw new SpecRuntimeError(`${gpath}: for i = ${i} the target index is ${j}, outside 0..${Npost - 1}`);
+            if (p < 1 && !(rng.rand() < p)) continue;
+            for (let r = 0; r < nFixed; r++) {
+              ci.push(i + pre.lo);
+              cj.push(j + post.lo);
+            }
+          }
+          return;
+        }
+        const r = range!;
+        const kctx: EmitContext = { ...ctx, ref: (n) => (n === r.v ? '(jpost - ' + post.lo + ')' : ctx.ref(n)) };
+        const argFns = r.args.map((a) => makeKernel<(ipre: number) => number>(['X', 'F'], `${head}\nreturn function (ipre) { const jpost = 0; return ${emit(a, { ...ctx })}; };`, [X, F]));
+        const condFn = r.cond ? makeKernel<(ipre: number, jpost: number) => boolean>(['X', 'F'], `${head}\nreturn function (ipre, jpost) { return !!(${emit(r.cond, kctx)}); };`, [X, F]) : undefined;
+        for (let i = 0; i < pre.hi - pre.lo; i++) {
+          const a = argFns.map((f) => Math.trunc(f(i + pre.lo)));
+          const [start, stop, step] = a.length === 1 ? [0, a[0]!, 1] : [a[0]!, a[1]!, a[2] ?? 1];
+          if (step === 0) throw new SpecRuntimeError(`${gpath}: range() step cannot be 0`);
+          for (let k = start; step > 0 ? k < stop : k > stop; k += step) {
+            if (k < 0 || k >= Npost) {
+              if (condFn) continue;
+              throw new SpecRuntimeError(`${gpath}: for i = ${i} the target index ${k} is outside 0..${Npost - 1} (add an "if" to skip it, e.g. "if k >= 0 and k < N_post")`);
+            }
+            if (condFn && !condFn(i + pre.lo, k + post.lo)) continue;
+            if (p < 1 && !(rng.rand() < p)) continue;
+            for (let q = 0; q < nFixed; q++) {
+              ci.push(i + pre.lo);
+              cj.push(k + post.lo);
+            }
+          }
+        }
+      },
+    };
+  }
+  // All pairs, optionally with condition and p.
+  let cond: Expr | undefined;
+  if (c.condition !== undefined) {
+    cond = parseField(c.condition, `${path}.condition`, rep);
+    if (cond) {
+      const t = typeOf(cond, scope, { path: `${path}.condition`, src: c.condition }, rep);
+      if (t && !t.bool) rep.at('type_error', `${path}.condition`, c.condition, cond.pos, cond.end - cond.pos, 'a connection condition must be a condition (e.g. "i != j")');
+    }
+  }
+  const dependsOnJ = cond ? [...identifiers(cond)].some((n) => n === 'j' || n.endsWith('_post') || n === 'N_post' || (!n.endsWith('_pre') && scope.lookup(n)?.kind === 'var')) : false;
+  return {
+    expected: (Npre, Npost) => Npre * Npost * p * nFixed * (cond ? 0.5 : 1),
+    build: (rng, pre, post, preRT, postRT, timed, ci, cj) => {
+      const Npost = post.hi - post.lo;
+      const ctx = synCtx('0', 'ipre', 'jpost');
+      const X = { S: new Map(), Q: preRT.arrays, P: postRT.arrays, T: timed };
+      const head = `${[...preRT.arrays.keys()].map((n) => `const Q_${n} = X.Q.get(${JSON.stringify(n)});`).join(' ')} ${[...postRT.arrays.keys()].map((n) => `const P_${n} = X.P.get(${JSON.stringify(n)});`).join(' ')}`;
+      const F = F_HELPERS(rng);
+      const condFn = cond ? makeKernel<(ipre: number, jpost: number) => boolean>(['X', 'F'], `${head}\nreturn function (ipre, jpost) { return !!(${emit(cond, ctx)}); };`, [X, F]) : undefined;
+      const nFn = nExpr ? makeKernel<(ipre: number, jpost: number) => number>(['X', 'F'], `${head}\nreturn function (ipre, jpost) { return Math.trunc(${emit(nExpr, ctx)}); };`, [X, F]) : undefined;
+      const logq = p < 1 && p > 0 ? Math.log1p(-p) : 0;
+      const emitPair = (i: number, j: number) => {
+        const n = nFn ? nFn(i, j) : nFixed;
+        for (let r = 0; r < n; r++) {
+          ci.push(i);
+          cj.push(j);
+        }
+      };
+      if (p <= 0) return;
+      for (let i = pre.lo; i < pre.hi; i++) {
+        if (condFn && !dependsOnJ && !condFn(i, post.lo)) continue;
+        if (p >= 1) {
+          for (let j = post.lo; j < post.hi; j++) if (!condFn || !dependsOnJ || condFn(i, j)) emitPair(i, j);
+          continue;
+        }
+        let j = rng.geometric(logq);
+        while (j < Npost) {
+          const jj = j + post.lo;
+          if (!condFn || !dependsOnJ || condFn(i, jj)) emitPair(i, jj);
+          j += 1 + rng.geometric(logq);
+        }
+      }
+    },
+  };
+}
+
+export { SYN_BUILTINS };
