@@ -23,7 +23,8 @@ async function toError(res) {
     body = undefined;
   }
   const e = body?.error;
-  if (e && typeof e.code === 'string') return new ApiError(res.status, e.code, e.message ?? e.code, e.details);
+  if (e && typeof e.code === 'string')
+    return new ApiError(res.status, e.code, e.message ?? e.code, e.details);
   return new ApiError(res.status, `http_${res.status}`, `HTTP ${res.status} ${res.statusText}`);
 }
 

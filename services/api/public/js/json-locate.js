@@ -55,7 +55,8 @@ export function locateJson(text) {
       if (c === 92) {
         const e = text[k + 1];
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(k + 2, k + 6))) fail('bad \\u escape: expected 4 hex digits');
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(k + 2, k + 6)))
+            fail('bad \\u escape: expected 4 hex digits');
           k += 6;
         } else if (e !== undefined && '"\\/bfnrt'.includes(e)) {
           k += 2;

@@ -74,13 +74,19 @@ export class LiveStream {
       const retryable = status === 0 || status === 408 || status === 429 || status >= 500;
       if (!retryable) {
         this.stopped = true;
-        this.on.fail({ code: refusal?.code ?? `http_${status}`, message: refusal?.message ?? ev.reason ?? 'stream refused' });
+        this.on.fail({
+          code: refusal?.code ?? `http_${status}`,
+          message: refusal?.message ?? ev.reason ?? 'stream refused',
+        });
         return;
       }
       this.failures += 1;
       if (this.failures > MAX_ATTEMPTS) {
         this.stopped = true;
-        this.on.fail({ code: 'stream_failed', message: `the live stream was lost after ${MAX_ATTEMPTS} attempts` });
+        this.on.fail({
+          code: 'stream_failed',
+          message: `the live stream was lost after ${MAX_ATTEMPTS} attempts`,
+        });
         return;
       }
       const delay = Math.min(5000, 200 * 2 ** (this.failures - 1)) * (0.5 + Math.random() * 0.5);

@@ -24,8 +24,9 @@ keyInput.addEventListener('input', () => {
 });
 const api = new Api(() => keyInput.value.trim());
 
-const editor = new SpecEditor({ textarea: $('spec'), backdrop: document.querySelector('.backdrop'), list: $('problems') }, () =>
-  scheduleValidate(),
+const editor = new SpecEditor(
+  { textarea: $('spec'), backdrop: document.querySelector('.backdrop'), list: $('problems') },
+  () => scheduleValidate(),
 );
 const raster = new RasterPlot($('raster'), $('raster-axes'));
 const rate = new RatePlot($('rate'));
@@ -258,7 +259,11 @@ function watch(sim, spec) {
   showRunMessage('');
   raster.reset({ monitors: spikeMonitors(spec) });
   rate.reset(0);
-  setStatus(sim.status === 'completed' || sim.status === 'failed' || sim.status === 'cancelled' ? 'running' : sim.status);
+  setStatus(
+    sim.status === 'completed' || sim.status === 'failed' || sim.status === 'cancelled'
+      ? 'running'
+      : sim.status,
+  );
   const id = sim.id;
   const stream = new LiveStream(
     (from) => {
@@ -296,12 +301,14 @@ function onMessage(msg) {
     case 'progress': {
       if (state.status !== 'running') setStatus('running');
       // t is step·dt exactly, so the duration is t·steps/step.
-      const duration = msg.step > 0 ? (msg.t * msg.steps) / msg.step : msg.fraction > 0 ? msg.t / msg.fraction : 0;
+      const duration =
+        msg.step > 0 ? (msg.t * msg.steps) / msg.step : msg.fraction > 0 ? msg.t / msg.fraction : 0;
       raster.setDuration(duration);
       rate.setDuration(duration);
       rate.progress(msg.t, raster.neurons);
       $('progress-bar').style.width = `${(msg.fraction * 100).toFixed(1)}%`;
-      $('sim-info').textContent = `t = ${formatTime(msg.t)} of ${formatTime(duration)} · step ${formatCount(msg.step)} / ${formatCount(msg.steps)}`;
+      $('sim-info').textContent =
+        `t = ${formatTime(msg.t)} of ${formatTime(duration)} · step ${formatCount(msg.step)} / ${formatCount(msg.steps)}`;
       updateStats();
       break;
     }

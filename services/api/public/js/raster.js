@@ -105,7 +105,16 @@ export class RasterPlot {
     let b = this.byName.get(name);
     if (b === undefined) {
       const k = this.bands.length;
-      b = { name, n: n ?? 1, known: n !== undefined, seen: 0, lut: colorTable(COLORS[k % COLORS.length]), top: 0, height: 0, k };
+      b = {
+        name,
+        n: n ?? 1,
+        known: n !== undefined,
+        seen: 0,
+        lut: colorTable(COLORS[k % COLORS.length]),
+        top: 0,
+        height: 0,
+        k,
+      };
       this.bands.push(b);
       this.byName.set(name, b);
       this.needsLayout = true;

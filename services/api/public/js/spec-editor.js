@@ -110,7 +110,11 @@ export class SpecEditor {
       el(
         'li',
         {},
-        el('button', { className: 'loc', textContent: `JSON line ${line} col ${column}`, onclick: () => this.select(range) }),
+        el('button', {
+          className: 'loc',
+          textContent: `JSON line ${line} col ${column}`,
+          onclick: () => this.select(range),
+        }),
         `: ${message}`,
         el('pre', { textContent: caret(source, column, 1) }),
       ),
@@ -128,15 +132,22 @@ export class SpecEditor {
       this.ranges.push(range);
       const where = d.path === '' ? '(spec)' : d.path;
       const loc = d.line === undefined ? where : `${where} line ${d.line} col ${d.column ?? 1}`;
-      const li = el('li', {}, el('button', { className: 'loc', textContent: loc, onclick: () => this.select(range) }), `: ${d.message}`);
+      const li = el(
+        'li',
+        {},
+        el('button', { className: 'loc', textContent: loc, onclick: () => this.select(range) }),
+        `: ${d.message}`,
+      );
       if (d.line !== undefined) {
         const { node, exact } = nodeAt(tree, d.path);
         if (exact && node.kind === 'string') {
           const source = node.value.split('\n')[d.line - 1];
-          if (source !== undefined) li.append(el('pre', { textContent: caret(source, d.column ?? 1, d.length ?? 1) }));
+          if (source !== undefined)
+            li.append(el('pre', { textContent: caret(source, d.column ?? 1, d.length ?? 1) }));
         }
       }
-      for (const note of d.notes ?? []) li.append(el('div', { className: 'note', textContent: `note: ${note}` }));
+      for (const note of d.notes ?? [])
+        li.append(el('div', { className: 'note', textContent: `note: ${note}` }));
       items.push(li);
     }
     this.paint();
