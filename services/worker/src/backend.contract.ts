@@ -172,7 +172,9 @@ export function backendContract(name: string, factory: HarnessFactory): void {
       expect(last).toMatchObject({ type: 'done', status: 'completed' });
       expect(log.filter((m) => m.type === 'progress').length).toBeGreaterThan(0);
 
-      const direct = run((compile(SEED_THREE) as { program: never }).program, { id: req.id });
+      const compiled = compile(SEED_THREE);
+      if (!compiled.ok) throw new Error('seed-three does not compile');
+      const direct = run(compiled.program, { id: req.id });
       const results = await h.backend.getResults(req.id);
       expect(results).not.toBeNull();
       expect(comparable(results!)).toEqual(comparable(direct));

@@ -12,7 +12,7 @@ import { jobError } from './job-errors.js';
 import { bodies, message, runAttempt, workerLostError, type AppendResult, type JobEnd, type JobLedger } from './job-runner.js';
 import { unpackResults } from './results-codec.js';
 import { SimPool } from './sim-pool.js';
-import { silentLogger, type Logger, type WorkerHandle } from './worker-handle.js';
+import { silentLogger, type Logger, type WorkerHandle, type WorkerOptions } from './worker-handle.js';
 
 interface Entry {
   record: JobRecord;
@@ -32,6 +32,7 @@ export class EmbeddedBackend implements Backend {
   readonly kind = 'embedded' as const;
   readonly #config: Config;
   readonly #logger: Logger;
+  readonly #threadUrl: URL | undefined;
   readonly #jobs = new Map<string, Entry>();
   readonly #byOwner = new Map<string, Entry[]>();
   readonly #active = new Map<string, number>();
@@ -43,9 +44,10 @@ export class EmbeddedBackend implements Backend {
   #closed = false;
   #worker: EmbeddedWorker | null = null;
 
-  constructor(config: Config, options: { logger?: Logger } = {}) {
+  constructor(config: Config, options: WorkerOptions = {}) {
     this.#config = config;
     this.#logger = options.logger ?? silentLogger;
+    this.#threadUrl = options.threadUrl;
     this.#sweeper = setInterval(() => this.#sweep(), Math.min(config.resultTtlS * 1000, 60_000));
     this.#sweeper.unref();
   }
@@ -53,7 +55,7 @@ export class EmbeddedBackend implements Backend {
   /** Starts running queued jobs in a pool of `concurrency` threads (once per backend). */
   startWorker(): WorkerHandle {
     if (this.#closed) throw new Error('EmbeddedBackend: closed');
-    this.#worker ??= new EmbeddedWorker(this.#config, this.#ledger, () => this.#takeNext(), this.#logger);
+    this.#worker ??= new EmbeddedWorker(this.#config, this.#ledger, () => this.#takeNext(), this.#logger, this.#threadUrl);
     this.#worker.dispatch();
     return this.#worker;
   }
@@ -79,8 +81,9 @@ export class EmbeddedBackend implements Backend {
     this.#active.set(req.owner, (this.#active.get(req.owner) ?? 0) + 1);
     this.#counts.queued++;
     this.#queue.push(entry);
+    const queued = structuredClone(record);
     this.#worker?.dispatch();
-    return Promise.resolve(structuredClone(record));
+    return Promise.resolve(queued);
   }
 
   get(id: string): Promise<JobRecord | null> {
@@ -306,12 +309,12 @@ class EmbeddedWorker implements WorkerHandle {
   readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   #closing: Promise<void> | null = null;
 
-  constructor(config: Config, ledger: JobLedger, take: () => { id: string; spec: unknown } | null, logger: Logger) {
+  constructor(config: Config, ledger: JobLedger, take: () => { id: string; spec: unknown } | null, logger: Logger, threadUrl: URL | undefined) {
     this.#config = config;
     this.#ledger = ledger;
     this.#take = take;
     this.#logger = logger;
-    this.#pool = new SimPool({ threads: config.concurrency });
+    this.#pool = new SimPool(threadUrl === undefined ? { threads: config.concurrency } : { threads: config.concurrency, threadUrl });
   }
 
   get running(): number {

@@ -7,4 +7,4 @@ export { RedisBackend } from './redis-backend.js';
 export { RedisWorker } from './redis-worker.js';
 export { JOB_ERROR_CODES, type JobErrorCode } from './job-errors.js';
 export { packResults, unpackResults } from './results-codec.js';
-export type { Logger, WorkerHandle } from './worker-handle.js';
+export type { Logger, WorkerHandle, WorkerOptions } from './worker-handle.js';

@@ -9,7 +9,7 @@ import type { Backend, JobRecord, JobStatus, Page, StreamMessage, SubmitRequest 
 import type { Config } from './config.js';
 import { jobError } from './job-errors.js';
 import { checkEvictionPolicy, isTerminal, QUEUE_NAME, RedisStore } from './redis-store.js';
-import { silentLogger, type Logger } from './worker-handle.js';
+import { silentLogger, type Logger, type WorkerOptions } from './worker-handle.js';
 
 /** What a BullMQ job carries: the id of our record, and the spec to run. */
 export interface QueuedJobData {
@@ -29,7 +29,7 @@ export class RedisBackend implements Backend {
   #closed = false;
 
   /** Connects to REDIS_URL; warns (through `logger`) when Redis may evict keys. */
-  static async connect(config: Config, options: { logger?: Logger } = {}): Promise<RedisBackend> {
+  static async connect(config: Config, options: WorkerOptions = {}): Promise<RedisBackend> {
     if (config.redisUrl === undefined) throw new Error('RedisBackend: REDIS_URL is not set');
     const logger = options.logger ?? silentLogger;
     const backend = new RedisBackend(config, new Redis(config.redisUrl), logger);

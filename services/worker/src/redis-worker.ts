@@ -20,7 +20,7 @@ import { runAttempt, workerLostError } from './job-runner.js';
 import type { QueuedJobData } from './redis-backend.js';
 import { checkEvictionPolicy, QUEUE_NAME, RedisStore } from './redis-store.js';
 import { SimPool } from './sim-pool.js';
-import { silentLogger, type Logger, type WorkerHandle } from './worker-handle.js';
+import { silentLogger, type Logger, type WorkerHandle, type WorkerOptions } from './worker-handle.js';
 
 /** Thrown to BullMQ so it puts a job stopped by shutdown back in the queue (its `attempts` allow one retry). */
 class RequeueError extends Error {
@@ -45,25 +45,25 @@ export class RedisWorker implements WorkerHandle {
   #closing: Promise<void> | null = null;
 
   /** Connects, checks Redis's eviction policy and starts taking jobs. */
-  static async start(config: Config, options: { logger?: Logger } = {}): Promise<RedisWorker> {
+  static async start(config: Config, options: WorkerOptions = {}): Promise<RedisWorker> {
     if (config.redisUrl === undefined) throw new Error('RedisWorker: REDIS_URL is not set');
     const logger = options.logger ?? silentLogger;
     // BullMQ workers block on Redis; ioredis must retry their commands forever rather than fail them.
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
     await checkEvictionPolicy(redis, logger);
-    const worker = new RedisWorker(config, redis, logger);
+    const worker = new RedisWorker(config, redis, logger, options.threadUrl);
     await worker.#sub.subscribe(worker.#store.keys.cancelChannel);
     await worker.#worker.waitUntilReady();
     return worker;
   }
 
-  private constructor(config: Config, redis: Redis, logger: Logger) {
+  private constructor(config: Config, redis: Redis, logger: Logger, threadUrl: URL | undefined) {
     this.#config = config;
     this.#logger = logger;
     this.#redis = redis;
     redis.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
     this.#store = new RedisStore(redis, config, logger);
-    this.#pool = new SimPool({ threads: config.concurrency });
+    this.#pool = new SimPool(threadUrl === undefined ? { threads: config.concurrency } : { threads: config.concurrency, threadUrl });
     this.#queue = new Queue<QueuedJobData>(QUEUE_NAME, { connection: redis, prefix: config.redisPrefix });
     this.#queue.on('error', (err: Error) => logger.warn({ err }, 'queue error'));
 

@@ -9,16 +9,17 @@
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { compile, run } from '@volley/sim';
-import type { Chunk, Diagnostic, RunStats } from '@volley/sim';
+import type { Chunk, RunStats } from '@volley/sim';
 import { packResults } from './results-codec.js';
 import type { ChunkMessage, EndMessage, SimTask, SimTaskResult } from './sim-protocol.js';
 
-export default function simulate(task: SimTask): SimTaskResult {
+/** Returns a `SimTaskResult` (wrapped so piscina transfers the packed results instead of copying them). */
+export default function simulate(task: SimTask): SimTaskResult | ReturnType<typeof move> {
   const { port, acked, maxInFlight } = task;
   const compiled = compile(task.spec);
   if (!compiled.ok) {
     port.postMessage({ kind: 'end', chunks: 0 } satisfies EndMessage);
-    return { ok: false, diagnostics: compiled.diagnostics as Diagnostic[] };
+    return { ok: false, diagnostics: compiled.diagnostics };
   }
   let posted = 0;
   const onChunk = (chunk: Chunk) => {
@@ -45,5 +46,5 @@ export default function simulate(task: SimTask): SimTaskResult {
   const own = packed.byteOffset === 0 && packed.byteLength === packed.buffer.byteLength ? packed : Buffer.from(packed);
   port.postMessage({ kind: 'end', chunks: posted } satisfies EndMessage);
   const result: SimTaskResult = { ok: true, packed: new Uint8Array(own.buffer, 0, own.byteLength), stats };
-  return move({ [transferableSymbol]: own.buffer, [valueSymbol]: result } as never) as unknown as SimTaskResult;
+  return move({ [transferableSymbol]: own.buffer, [valueSymbol]: result });
 }

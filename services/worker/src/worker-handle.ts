@@ -18,4 +18,12 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
+/** Options of the backends and workers. */
+export interface WorkerOptions {
+  /** Where logs go (a pino logger fits); default: nowhere. */
+  logger?: Logger;
+  /** The simulation thread's code; default `dist/sim-thread.js` next to the worker's modules. */
+  threadUrl?: URL;
+}
+
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
