@@ -35,7 +35,8 @@ function errorPosition(message: string, text: string): number | undefined {
 
 export function installJsonParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  // Only JSON is accepted: a text/plain body gets 415 rather than being read as a string spec.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {
@@ -47,9 +48,17 @@ export function installJsonParser(app: FastifyInstance): void {
         done(null, value);
         return;
       }
-      const position = errorPosition(err.message, text);
+      // Fastify's error names no position; JSON.parse's does. Parse again only to locate the mistake
+      // (on this error path only); when it parses, the refusal was a forbidden __proto__/constructor key.
+      let reason = 'it uses a forbidden key (__proto__ or constructor.prototype)';
+      try {
+        JSON.parse(text);
+      } catch (syntax) {
+        reason = syntax instanceof Error ? syntax.message : String(syntax);
+      }
+      const position = errorPosition(reason, text);
       const where = position === undefined ? undefined : locate(text, position);
-      const cleaned = err.message.replace(/\s*in JSON at position \d+.*$/, '').replace(/^Unexpected end of JSON input$/, 'unexpected end of input');
+      const cleaned = reason.replace(/\s*in JSON at position \d+.*$/, '').replace(/^Unexpected end of JSON input$/, 'unexpected end of input');
       done(
         apiError(
           'invalid_json',

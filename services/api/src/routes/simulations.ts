@@ -15,7 +15,7 @@ import type { Metrics } from '../metrics.js';
 import {
   ErrorEnvelopeSchema,
   IdParamsSchema,
-  NetworkSpecDocSchema,
+  NetworkSpecSchema,
   ResultsSchema,
   SimulationListSchema,
   SimulationSchema,
@@ -73,7 +73,7 @@ export const simulationRoutes: FastifyPluginCallbackZod<SimulationRoutesOptions>
         description:
           'Compiles the spec (a 400 `invalid_spec` lists every diagnostic with path, line and column), checks its size against the limits (422), then queues it. A spec without `seed` gets a random one, reported in the record.',
         tags: ['simulations'],
-        body: NetworkSpecDocSchema,
+        body: NetworkSpecSchema,
         response: { 202: SimulationSchema, ...errors(400, 401, 413, 415, 422, 429) },
       },
       validatorCompiler: compilerChecksBody,
@@ -109,7 +109,7 @@ export const simulationRoutes: FastifyPluginCallbackZod<SimulationRoutesOptions>
     summary: 'Validate a spec without running it',
     description: 'The same checks as submitting: 200 with the network size, 400 `invalid_spec` with diagnostics, or 422 `limit_exceeded`.',
     tags: ['simulations'],
-    body: NetworkSpecDocSchema,
+    body: NetworkSpecSchema,
     response: { 200: ValidateResponseSchema, ...errors(400, 401, 413, 415, 422, 429) },
   };
   const validate = (request: { body: unknown }) => {
