@@ -102,3 +102,19 @@ export interface KernelHelpers {
   rand(): number;
   randn(): number;
 }
+
+/** The helpers bound as `F` in a kernel, drawing from `rng` (or from nothing, for pure read-outs). */
+export function kernelHelpers(rng?: { rand(): number; randn(): number }): KernelHelpers {
+  const none = (): number => {
+    throw new Error('random numbers are not available here');
+  };
+  return {
+    mod: (a, b) => {
+      const r = a % b;
+      return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+    },
+    exprel: (x) => (x === 0 ? 1 : Math.abs(x) < 1e-5 ? 1 + x / 2 + (x * x) / 6 : Math.expm1(x) / x),
+    rand: rng ? () => rng.rand() : none,
+    randn: rng ? () => rng.randn() : none,
+  };
+}

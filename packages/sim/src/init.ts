@@ -5,6 +5,7 @@
 import type { InitValue } from '@volley/spec';
 import { typeOf, type Scope } from './check.js';
 import { emit, type EmitContext } from './codegen.js';
+import { kernelHelpers } from './codegen.js';
 import type { Reporter } from './diagnostics.js';
 import { makeKernel } from './kernel.js';
 import { evalQuantity, parseField, unitScope } from './namespace.js';
@@ -85,7 +86,7 @@ export function compileInit(v: InitValue, target: InitTarget, path: string, ic: 
   const code = emit(e, ic.ctx);
   const conv = target.bool ? `+!!(${code})` : target.integer ? `Math.trunc(${code})` : code;
   return (out, rng) => {
-    const F = { rand: () => rng.rand(), randn: () => rng.randn(), mod: (a: number, b: number) => ((a % b) + b) % b, exprel: (x: number) => (x === 0 ? 1 : Math.expm1(x) / x) };
+    const F = kernelHelpers(rng);
     const fill = makeKernel<(out: Float64Array, n: number) => void>(
       ['F', ...ic.params],
       `${ic.prelude}\nreturn function (out, n) { for (let idx = 0; idx < n; idx++) { out[idx] = ${conv}; } };`,

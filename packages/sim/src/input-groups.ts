@@ -9,6 +9,7 @@ import type { PoissonGroup, SpikeGeneratorGroup } from '@volley/spec';
 import { identifiers, type Expr } from './ast.js';
 import { typeOf, type Sym } from './check.js';
 import { emit, literal } from './codegen.js';
+import { kernelHelpers } from './codegen.js';
 import type { Reporter } from './diagnostics.js';
 import { makeKernel } from './kernel.js';
 import { evalQuantity, namespaceScope, parseField, unitScope, type Namespace } from './namespace.js';
@@ -78,7 +79,8 @@ export function compilePoissonGroup(name: string, spec: PoissonGroup, ns: Namesp
       const spikes = new Int32Array(N);
       const timed = new Map<string, (t: number, i?: number) => number>();
       for (const [tn, ta] of bc.ns.timed) timed.set(tn, timedArrayHelper(ta, dt));
-      const rateOf = makeKernel<(idx: number, t: number) => number>(['T'], `return function (idx, t) { return ${rateCode}; };`, [timed]);
+      const F = kernelHelpers(rng);
+      const rateOf = makeKernel<(idx: number, t: number) => number>(['T', 'F'], `return function (idx, t) { return ${rateCode}; };`, [timed, F]);
       const rates = new Float64Array(N);
       const rt: GroupRuntime = {
         name,

@@ -9,6 +9,7 @@ import type { Expr } from './ast.js';
 import { identifiers, type Statement } from './ast.js';
 import { typeOf, type Scope, type Sym } from './check.js';
 import { emit, literal, type EmitContext } from './codegen.js';
+import { kernelHelpers } from './codegen.js';
 import type { Reporter } from './diagnostics.js';
 import { exactPropagators } from './expm.js';
 import { compileInit, type Initializer } from './init.js';
@@ -369,7 +370,7 @@ function buildNeuronGroup(
 
   const stepCtx = groupEmitContext(g, bc.ns, dt, (n) => local(n), 'nr');
   const rng = new Rng(bc.seed, name, 'dynamics');
-  const F = { rand: () => rng.rand(), randn: () => rng.randn(), mod: (a: number, b: number) => ((a % b) + b) % b, exprel: (x: number) => (x === 0 ? 1 : Math.expm1(x) / x) };
+  const F = kernelHelpers(rng);
   const states = model.diffs.map((v) => v.name);
   const refCtx = groupEmitContext(g, bc.ns, dt, (n) => local(n), `${arr('not_refractory')}[idx]`);
   let refCode: string;
@@ -463,7 +464,7 @@ export function groupRecorder(
   if (direct) return v?.flags.has('shared') ? () => direct[0]! : (idx) => direct[idx]!;
   const ctx = groupEmitContext(g, bc.ns, bc.dt, (n) => `${arr(n)}[idx]`, `${arr('not_refractory')}[idx]`);
   const e = inlineSubexpressions({ k: 'name', name: vname, pos: 0, end: 0 }, g.model);
-  const F = { rand: () => 0, randn: () => 0, mod: (a: number, b: number) => ((a % b) + b) % b, exprel: (x: number) => (x === 0 ? 1 : Math.expm1(x) / x) };
+  const F = kernelHelpers();
   return makeKernel<Recorder>(['A', 'T', 'F'], `${prelude(arrays.keys(), bc.ns)}\nreturn function (idx, t) { return +(${emit(e, ctx)}); };`, [arrays, timed, F]);
 }
 

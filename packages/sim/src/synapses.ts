@@ -15,6 +15,7 @@ import { parseGroupRef } from '@volley/spec';
 import { identifiers, mapExpr, type Expr, type Statement } from './ast.js';
 import { typeOf, type Scope, type Sym } from './check.js';
 import { emit, literal, type EmitContext } from './codegen.js';
+import { kernelHelpers } from './codegen.js';
 import type { MonitorResult } from './contract.js';
 import type { Reporter } from './diagnostics.js';
 import { GrowableI32 } from './growable.js';
@@ -80,7 +81,7 @@ interface Side {
 /** Where a name in synaptic code points. */
 type Resolved = { where: 'syn'; name: string } | { where: 'pre' | 'post'; name: string } | { where: 'builtin'; name: string } | undefined;
 
-const F_HELPERS = (rng: Rng) => ({ rand: () => rng.rand(), randn: () => rng.randn(), mod: (a: number, b: number) => ((a % b) + b) % b, exprel: (x: number) => (x === 0 ? 1 : Math.expm1(x) / x) });
+
 
 export function compileSynapses(name: string, spec: Synapses, groups: Map<string, CompiledGroup>, ns: Namespace, dt: number, rep: Reporter): CompiledSynapses | undefined {
   const path = `synapses.${name}`;
@@ -351,7 +352,9 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
           eqs: clockDriven.map((v) => ({ name: v.name, f: inlineSubexpressions(v.expr!, model), clamp: false })),
           dt,
           constValue,
-          isTimeVarying: () => true,
+          // Exact integration of synaptic equations needs constant coefficients here (per-synapse
+          // coefficients fall back to Brian 2's next default, euler).
+          isTimeVarying: (n) => constValue(n) === undefined,
           ctx: synCtx('s', 'PRE[s]', 'POST[s]'),
           local: (n) => `v_${n}`,
         },
@@ -449,7 +452,7 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
       }
       // 5. Kernels.
       const rng = new Rng(bc.seed, name, 'dynamics');
-      const F = F_HELPERS(rng);
+      const F = kernelHelpers(rng);
       const names = [...S.keys()];
       const preNames = [...preRT.arrays.keys()];
       const postNames = [...postRT.arrays.keys()];
@@ -706,7 +709,7 @@ function compileConnect(c: Connect, path: string, scope: Scope, synCtx: (s: stri
         const X = { S: new Map(), Q: preRT.arrays, P: postRT.arrays, T: timed };
         const head = `const Q = X.Q, P = X.P; ${[...preRT.arrays.keys()].map((n) => `const Q_${n} = Q.get(${JSON.stringify(n)});`).join(' ')} ${[...postRT.arrays.keys()].map((n) => `const P_${n} = P.get(${JSON.stringify(n)});`).join(' ')}`;
         const Npost = post.hi - post.lo;
-        const F = F_HELPERS(rng);
+        const F = kernelHelpers(rng);
         if (single) {
           const fn = makeKernel<(ipre: number) => number>(['X', 'F'], `${head}\nreturn function (ipre) { const jpost = 0; return ${emit(single, ctx)}; };`, [X, F]);
           for (let i = 0; i < pre.hi - pre.lo; i++) {
@@ -761,7 +764,7 @@ function compileConnect(c: Connect, path: string, scope: Scope, synCtx: (s: stri
       const ctx = synCtx('0', 'ipre', 'jpost');
       const X = { S: new Map(), Q: preRT.arrays, P: postRT.arrays, T: timed };
       const head = `${[...preRT.arrays.keys()].map((n) => `const Q_${n} = X.Q.get(${JSON.stringify(n)});`).join(' ')} ${[...postRT.arrays.keys()].map((n) => `const P_${n} = X.P.get(${JSON.stringify(n)});`).join(' ')}`;
-      const F = F_HELPERS(rng);
+      const F = kernelHelpers(rng);
       const condFn = cond ? makeKernel<(ipre: number, jpost: number) => boolean>(['X', 'F'], `${head}\nreturn function (ipre, jpost) { return !!(${emit(cond, ctx)}); };`, [X, F]) : undefined;
       const nFn = nExpr ? makeKernel<(ipre: number, jpost: number) => number>(['X', 'F'], `${head}\nreturn function (ipre, jpost) { return Math.trunc(${emit(nExpr, ctx)}); };`, [X, F]) : undefined;
       const logq = p < 1 && p > 0 ? Math.log1p(-p) : 0;
