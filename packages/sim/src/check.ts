@@ -13,6 +13,8 @@ export interface Sym {
   /** SI value of constants and units. */
   value?: number;
   integer?: boolean;
+  /** Defined on a line that did not parse: uses stay silent instead of cascading errors. */
+  poisoned?: boolean;
 }
 
 export interface TimedArrayInfo {
@@ -87,6 +89,7 @@ export function typeOf(e: Expr, scope: Scope, where: Where, rep: Reporter): Type
           rep.at('unknown_identifier', where.path, where.src, n.pos, n.end - n.pos, `unknown identifier "${n.name}"`, notes);
           return undefined;
         }
+        if (s.poisoned) return undefined;
         return { dim: s.dim, bool: s.bool, ...(s.value !== undefined ? { value: s.value } : {}) };
       }
       case 'call':

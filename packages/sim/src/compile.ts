@@ -205,7 +205,7 @@ function range(n: number): number[] {
 }
 
 function recordable(g: CompiledGroup): string[] {
-  if (g.kind === 'neurons') return [...g.model.vars.keys(), 'lastspike', 'not_refractory'];
+  if (g.kind === 'neurons') return [...g.model.vars.keys(), ...g.model.broken, 'lastspike', 'not_refractory'];
   if (g.kind === 'poisson') return ['rates'];
   return [];
 }

@@ -22,6 +22,8 @@ export interface VarDef {
 
 export interface ModelDef {
   vars: Map<string, VarDef>;
+  /** Names defined on lines that did not parse or check (their uses stay silent). */
+  broken: Set<string>;
   /** Differential equations in declaration order. */
   diffs: VarDef[];
   where: Where;
@@ -56,7 +58,8 @@ export function parseModel(
   allowedFlags: Record<VarDef['kind'], string[]>,
   reserved: ReadonlySet<string>,
 ): ModelDef {
-  const { equations, errors } = parseEquations(src);
+  const { equations, errors, broken: brokenNames } = parseEquations(src);
+  const broken = new Set(brokenNames);
   for (const e of errors) rep.at('syntax_error', where.path, src, e.pos, e.length, e.message);
   const vars = new Map<string, VarDef>();
   const diffs: VarDef[] = [];
@@ -72,7 +75,10 @@ export function parseModel(
     let dim: Dim = DIMENSIONLESS;
     if (eq.unit) {
       const d = unitDim(eq.unit, units, where, rep);
-      if (!d) continue;
+      if (!d) {
+        broken.add(eq.name);
+        continue;
+      }
       dim = d;
     }
     const kind: VarDef['kind'] = eq.kind === 'diff' ? 'state' : eq.kind;
@@ -90,12 +96,13 @@ export function parseModel(
     vars.set(eq.name, v);
     if (kind === 'state') diffs.push(v);
   }
-  return { vars, diffs, where };
+  return { vars, diffs, where, broken };
 }
 
 /** Symbols for a model's own variables. */
 export function modelSymbols(m: ModelDef): Map<string, Sym> {
   const out = new Map<string, Sym>();
+  for (const n of m.broken) out.set(n, { kind: 'var', dim: DIMENSIONLESS, bool: false, poisoned: true });
   for (const v of m.vars.values()) {
     out.set(v.name, { kind: v.kind === 'sub' ? 'sub' : 'var', dim: v.dim, bool: v.type === 'boolean', integer: v.type === 'integer' });
   }

@@ -115,6 +115,7 @@ export function compileNeuronGroup(name: string, spec: NeuronGroup, ns: Namespac
   const g = { N: spec.N, model, symbols };
   const scope = groupScope(g, ns);
   checkModel(model, scope, rep);
+  const modelFailed = rep.count > before;
   for (const v of model.vars.values()) {
     if (ns.constants.has(v.name) || ns.timed.has(v.name)) {
       rep.at('duplicate_definition', `${path}.model`, spec.model, v.eq.namePos, v.name.length, `"${v.name}" is both a group variable and a constant; rename one of them`);
@@ -159,6 +160,7 @@ export function compileNeuronGroup(name: string, spec: NeuronGroup, ns: Namespac
   for (const [vname, value] of Object.entries(spec.init ?? {})) {
     const p = `${path}.init.${vname}`;
     const v = model.vars.get(vname);
+    if (model.broken.has(vname)) continue;
     if (!v || v.kind === 'sub') {
       const notes = [...model.vars.values()].filter((x) => x.kind !== 'sub').map((x) => x.name);
       rep.field('unknown_identifier', p, v ? `"${vname}" is a subexpression; it cannot be initialised` : `"${vname}" is not a variable of group "${name}"`, v ? [] : suggest(vname, notes));
@@ -183,7 +185,9 @@ export function compileNeuronGroup(name: string, spec: NeuronGroup, ns: Namespac
     if (init) inits.push([vname, init]);
   }
   const method = spec.method === 'linear' ? 'exact' : spec.method;
-  if (rep.count > before) return undefined;
+  // With errors the group is still returned, so that synapses and monitors referring to it are
+  // checked too (every problem at once); compile() fails before anything is built.
+  const failed = rep.count > before;
 
   const parts: NeuronParts = { threshold, reset, refractory, inits, method };
   let integration: Integration | undefined;
@@ -195,6 +199,7 @@ export function compileNeuronGroup(name: string, spec: NeuronGroup, ns: Namespac
     method,
     symbols,
     finalize: (written) => {
+      if (modelFailed) return false;
       integration = chooseIntegration(name, spec, g, parts, ns, dt, written, rep);
       return integration !== undefined;
     },
@@ -209,6 +214,7 @@ function suggest(n: string, c: string[]): string[] {
 /** Checks statements' targets and dimensions (resets, and the synaptic code through its own scope). */
 export function checkStatements(stmts: Statement[], path: string, src: string, model: ModelDef, scope: Scope, rep: Reporter, writable?: (name: string) => Sym | undefined): void {
   for (const s of stmts) {
+    if (scope.lookup(s.target)?.poisoned) continue;
     const target = writable ? writable(s.target) : model.vars.get(s.target) ? scope.lookup(s.target) : undefined;
     const v = model.vars.get(s.target);
     if (!target) {

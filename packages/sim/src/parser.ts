@@ -279,19 +279,24 @@ export function parseStatements(src: string): { statements: Statement[]; errors:
 const EQ_FLAG = /\(([^()]*)\)\s*$/;
 
 /** Brian 2 equations: `dv/dt = e : unit (flags)`, `x = e : unit (flags)`, `x : unit (flags)`. */
-export function parseEquations(src: string): { equations: Equation[]; errors: ParseError[] } {
+export function parseEquations(src: string): { equations: Equation[]; errors: ParseError[]; broken: string[] } {
   const clean = stripComments(src);
   const equations: Equation[] = [];
   const errors: ParseError[] = [];
+  const broken: string[] = [];
   for (const [s, e] of segments(src, false)) {
     try {
       equations.push(parseEquationLine(clean, s, e));
     } catch (err) {
-      if (err instanceof ParseError) errors.push(err);
-      else throw err;
+      if (!(err instanceof ParseError)) throw err;
+      errors.push(err);
+      // The name a broken line most likely defines, so that its uses do not cascade into errors.
+      const m = /^\s*(?:d([A-Za-z_]\w*)\s*\/\s*dt|([A-Za-z_]\w*))/.exec(clean.slice(s, e));
+      const n = m?.[1] ?? m?.[2];
+      if (n) broken.push(n);
     }
   }
-  return { equations, errors };
+  return { equations, errors, broken };
 }
 
 function parseEquationLine(src: string, s: number, e: number): Equation {
@@ -299,12 +304,18 @@ function parseEquationLine(src: string, s: number, e: number): Equation {
   // The unit part follows the last ':' that is not inside parentheses.
   let depth = 0;
   let colon = -1;
+  const open: number[] = [];
   for (let p = 0; p < line.length; p++) {
     const c = line[p];
-    if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === ':' && depth === 0) colon = p;
+    if (c === '(') {
+      depth++;
+      open.push(p);
+    } else if (c === ')') {
+      depth--;
+      open.pop();
+    } else if (c === ':' && depth === 0) colon = p;
   }
+  if (depth > 0 && colon < 0) throw new ParseError('unclosed "(": a ")" is missing', s + open[open.length - 1]!, 1);
   const firstNonSpace = s + (line.length - line.trimStart().length);
   if (colon < 0) throw new ParseError('missing ": unit" (every equation ends with its unit, e.g. ": volt" or ": 1")', s + line.trimEnd().length, 1);
   // Flags: a trailing "(...)" after the unit.

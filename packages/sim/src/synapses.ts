@@ -155,6 +155,7 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
     for (const s of parsed.statements) {
       const r = resolve(s.target);
       const sym = symOf(r);
+      if (sym?.poisoned) continue;
       if (!r || !sym) {
         const m = /^(.*)_(pre|post)$/.exec(s.target);
         const msg = m ? `"${m[1]}" is not a variable of the ${m[2] === 'pre' ? 'source' : 'target'} group "${m[2] === 'pre' ? pre.name : post.name}"` : `unknown variable "${s.target}"`;
