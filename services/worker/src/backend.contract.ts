@@ -77,7 +77,8 @@ export const CUBA_LONG = {
     P: {
       type: 'neurons',
       N: 4000,
-      model: 'dv/dt = (ge+gi-(v-El))/taum : volt (unless refractory)\ndge/dt = -ge/taue : volt\ndgi/dt = -gi/taui : volt',
+      model:
+        'dv/dt = (ge+gi-(v-El))/taum : volt (unless refractory)\ndge/dt = -ge/taue : volt\ndgi/dt = -gi/taui : volt',
       threshold: 'v > Vt',
       reset: 'v = Vr',
       refractory: '5*ms',
@@ -86,8 +87,20 @@ export const CUBA_LONG = {
     },
   },
   synapses: {
-    Ce: { source: 'P', target: 'P', model: '', on_pre: 'ge += we', connect: { condition: 'i < 3200', p: 0.02 } },
-    Ci: { source: 'P', target: 'P', model: '', on_pre: 'gi += wi', connect: { condition: 'i >= 3200', p: 0.02 } },
+    Ce: {
+      source: 'P',
+      target: 'P',
+      model: '',
+      on_pre: 'ge += we',
+      connect: { condition: 'i < 3200', p: 0.02 },
+    },
+    Ci: {
+      source: 'P',
+      target: 'P',
+      model: '',
+      on_pre: 'gi += wi',
+      connect: { condition: 'i >= 3200', p: 0.02 },
+    },
   },
   monitors: { spikes: { type: 'spikes', source: 'P' }, rate: { type: 'rate', source: 'P', bin: '1*ms' } },
 };
@@ -125,7 +138,12 @@ export async function readAll(backend: Backend, id: string, timeoutMs = 60_000):
   throw new Error(`job ${id}: no final message within ${timeoutMs} ms (${out.length} messages)`);
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 20): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 20,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -162,7 +180,14 @@ export function backendContract(name: string, factory: HarnessFactory): void {
       const worker = await h.startWorker();
       const req = submitRequest(SEED_THREE);
       const queued = await h.backend.submit(req);
-      expect(queued).toMatchObject({ id: req.id, owner: 'alice', name: 'seed-three', status: 'queued', seed: 1, size: req.size });
+      expect(queued).toMatchObject({
+        id: req.id,
+        owner: 'alice',
+        name: 'seed-three',
+        status: 'queued',
+        seed: 1,
+        size: req.size,
+      });
       expect(Date.parse(queued.createdAt)).not.toBeNaN();
 
       const log = await readAll(h.backend, req.id);
@@ -180,7 +205,9 @@ export function backendContract(name: string, factory: HarnessFactory): void {
       expect(comparable(results!)).toEqual(comparable(direct));
 
       // The stream's spikes are the results' spikes, in order.
-      const streamed = log.flatMap((m) => (m.type === 'spikes' && m.monitor === 'spikes' ? m.i.map((i, k) => [i, m.t[k]]) : []));
+      const streamed = log.flatMap((m) =>
+        m.type === 'spikes' && m.monitor === 'spikes' ? m.i.map((i, k) => [i, m.t[k]]) : [],
+      );
       const monitor = direct.monitors.spikes as { i: number[]; t: number[] };
       expect(streamed).toEqual(monitor.i.map((i, k) => [i, monitor.t[k]]));
 
@@ -239,7 +266,11 @@ export function backendContract(name: string, factory: HarnessFactory): void {
 
       const log = await readAll(h.backend, req.id);
       expectContiguous(log);
-      expect(log[log.length - 1]).toMatchObject({ type: 'error', status: 'cancelled', error: { code: 'cancelled' } });
+      expect(log[log.length - 1]).toMatchObject({
+        type: 'error',
+        status: 'cancelled',
+        error: { code: 'cancelled' },
+      });
       // Nothing is written after the final message, however late the thread stopped.
       await new Promise((r) => setTimeout(r, 300));
       expect(await h.backend.readEvents(req.id, log.length + 1, 10, 0)).toEqual([]);
@@ -258,14 +289,24 @@ export function backendContract(name: string, factory: HarnessFactory): void {
       const req = submitRequest(SEED_THREE);
       await h.backend.submit(req);
       expect(await h.backend.countActive('alice')).toBe(1);
-      expect(await h.backend.cancel(req.id)).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+      expect(await h.backend.cancel(req.id)).toMatchObject({
+        status: 'cancelled',
+        error: { code: 'cancelled' },
+      });
       expect(await h.backend.countActive('alice')).toBe(0);
       const other = submitRequest(SEED_THREE);
       await h.backend.submit(other);
       await h.startWorker();
       await readAll(h.backend, other.id);
       const log = await h.backend.readEvents(req.id, 1, 100, 0);
-      expect(log).toEqual([{ seq: 1, type: 'error', status: 'cancelled', error: { code: 'cancelled', message: expect.any(String) as string } }]);
+      expect(log).toEqual([
+        {
+          seq: 1,
+          type: 'error',
+          status: 'cancelled',
+          error: { code: 'cancelled', message: expect.any(String) as string },
+        },
+      ]);
       expect(await h.backend.get(req.id)).toMatchObject({ status: 'cancelled' });
     });
 
@@ -353,8 +394,15 @@ export function backendContract(name: string, factory: HarnessFactory): void {
       const log = await readAll(h.backend, req.id);
       expectContiguous(log);
       expect(log.length).toBeLessThanOrEqual(8);
-      expect(log[log.length - 1]).toMatchObject({ type: 'error', status: 'failed', error: { code: 'stream_limit' } });
-      expect(await h.backend.get(req.id)).toMatchObject({ status: 'failed', error: { code: 'stream_limit' } });
+      expect(log[log.length - 1]).toMatchObject({
+        type: 'error',
+        status: 'failed',
+        error: { code: 'stream_limit' },
+      });
+      expect(await h.backend.get(req.id)).toMatchObject({
+        status: 'failed',
+        error: { code: 'stream_limit' },
+      });
     });
 
     it('fails a run past JOB_WALL_LIMIT_S with time_limit', async () => {
@@ -364,7 +412,11 @@ export function backendContract(name: string, factory: HarnessFactory): void {
       await h.backend.submit(req);
       const log = await readAll(h.backend, req.id, 30_000);
       expectContiguous(log);
-      expect(log[log.length - 1]).toMatchObject({ type: 'error', status: 'failed', error: { code: 'time_limit' } });
+      expect(log[log.length - 1]).toMatchObject({
+        type: 'error',
+        status: 'failed',
+        error: { code: 'time_limit' },
+      });
       await waitFor('the thread to stop', () => Promise.resolve(worker.running === 0), 5000, 10);
     });
 
@@ -374,7 +426,11 @@ export function backendContract(name: string, factory: HarnessFactory): void {
       const req = { ...submitRequest(SEED_THREE), spec: { version: 1, duration: 'ten seconds' } };
       await h.backend.submit(req);
       const log = await readAll(h.backend, req.id);
-      expect(log[log.length - 1]).toMatchObject({ type: 'error', status: 'failed', error: { code: 'invalid_spec' } });
+      expect(log[log.length - 1]).toMatchObject({
+        type: 'error',
+        status: 'failed',
+        error: { code: 'invalid_spec' },
+      });
     });
 
     it('fails running jobs with worker_shutdown when the worker closes past its grace period', async () => {

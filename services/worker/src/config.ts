@@ -51,9 +51,16 @@ const int = (min: number, fallback: () => number) =>
     unsetIfEmpty,
     z
       .string()
-      .regex(/^\s*\d+\s*$/, { error: (iss) => `expected an integer >= ${min}, got ${JSON.stringify(iss.input)}` })
+      .regex(/^\s*\d+\s*$/, {
+        error: (iss) => `expected an integer >= ${min}, got ${JSON.stringify(iss.input)}`,
+      })
       .transform(Number)
-      .pipe(z.number().int().min(min, { error: `must be >= ${min}` }))
+      .pipe(
+        z
+          .number()
+          .int()
+          .min(min, { error: `must be >= ${min}` }),
+      )
       .optional()
       .transform((v) => v ?? fallback()),
   );
@@ -63,7 +70,9 @@ const positiveNumber = (fallback: number) =>
     unsetIfEmpty,
     z
       .string()
-      .regex(/^\s*\d+(\.\d+)?\s*$/, { error: (iss) => `expected a positive number, got ${JSON.stringify(iss.input)}` })
+      .regex(/^\s*\d+(\.\d+)?\s*$/, {
+        error: (iss) => `expected a positive number, got ${JSON.stringify(iss.input)}`,
+      })
       .transform(Number)
       .pipe(z.number().positive({ error: 'must be > 0' }))
       .optional()

@@ -6,13 +6,29 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Results } from '@volley/sim';
-import type { Backend, JobError, JobRecord, JobStatus, Page, StreamMessage, SubmitRequest } from './backend.js';
+import type {
+  Backend,
+  JobError,
+  JobRecord,
+  JobStatus,
+  Page,
+  StreamMessage,
+  SubmitRequest,
+} from './backend.js';
 import type { Config } from './config.js';
 import { jobError } from './job-errors.js';
-import { bodies, message, runAttempt, workerLostError, type AppendResult, type JobEnd, type JobLedger } from './job-runner.js';
+import {
+  bodies,
+  message,
+  runAttempt,
+  workerLostError,
+  type AppendResult,
+  type JobEnd,
+  type JobLedger,
+} from './job-runner.js';
 import { unpackResults } from './results-codec.js';
 import { SimPool } from './sim-pool.js';
-import { silentLogger, type Logger, type WorkerHandle, type WorkerOptions } from './worker-handle.js';
+import { defaultLogger, type Logger, type WorkerHandle, type WorkerOptions } from './worker-handle.js';
 
 interface Entry {
   record: JobRecord;
@@ -38,7 +54,13 @@ export class EmbeddedBackend implements Backend {
   readonly #active = new Map<string, number>();
   readonly #queue: Entry[] = [];
   readonly #waiters = new Map<string, Set<() => void>>();
-  readonly #counts: Record<JobStatus, number> = { queued: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+  readonly #counts: Record<JobStatus, number> = {
+    queued: 0,
+    running: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+  };
   readonly #sweeper: NodeJS.Timeout;
   #order = 0;
   #closed = false;
@@ -46,7 +68,7 @@ export class EmbeddedBackend implements Backend {
 
   constructor(config: Config, options: WorkerOptions = {}) {
     this.#config = config;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = options.logger ?? defaultLogger(config);
     this.#threadUrl = options.threadUrl;
     this.#sweeper = setInterval(() => this.#sweep(), Math.min(config.resultTtlS * 1000, 60_000));
     this.#sweeper.unref();
@@ -55,7 +77,13 @@ export class EmbeddedBackend implements Backend {
   /** Starts running queued jobs in a pool of `concurrency` threads (once per backend). */
   startWorker(): WorkerHandle {
     if (this.#closed) throw new Error('EmbeddedBackend: closed');
-    this.#worker ??= new EmbeddedWorker(this.#config, this.#ledger, () => this.#takeNext(), this.#logger, this.#threadUrl);
+    this.#worker ??= new EmbeddedWorker(
+      this.#config,
+      this.#ledger,
+      () => this.#takeNext(),
+      this.#logger,
+      this.#threadUrl,
+    );
     this.#worker.dispatch();
     return this.#worker;
   }
@@ -73,7 +101,15 @@ export class EmbeddedBackend implements Backend {
       size: req.size,
     };
     if (req.name !== undefined) record.name = req.name;
-    const entry: Entry = { record, spec: req.spec, log: [], token: null, order: ++this.#order, expiresAt: null, packed: null };
+    const entry: Entry = {
+      record,
+      spec: req.spec,
+      log: [],
+      token: null,
+      order: ++this.#order,
+      expiresAt: null,
+      packed: null,
+    };
     this.#jobs.set(req.id, entry);
     const owned = this.#byOwner.get(req.owner) ?? [];
     owned.push(entry);
@@ -104,7 +140,9 @@ export class EmbeddedBackend implements Backend {
       items.push(structuredClone(e.record));
       last = e.order;
     }
-    const more = owned.slice(0, k + 1).some((e) => e.order < before && (e.expiresAt === null || e.expiresAt > now));
+    const more = owned
+      .slice(0, k + 1)
+      .some((e) => e.order < before && (e.expiresAt === null || e.expiresAt > now));
     return Promise.resolve(more ? { items, next: String(last) } : { items });
   }
 
@@ -118,7 +156,10 @@ export class EmbeddedBackend implements Backend {
     if (!isTerminal(entry.record.status)) {
       const queued = this.#queue.indexOf(entry);
       if (queued >= 0) this.#queue.splice(queued, 1);
-      await this.#ledger.finish(id, null, { status: 'cancelled', error: jobError('cancelled', 'cancelled by the user') });
+      await this.#ledger.finish(id, null, {
+        status: 'cancelled',
+        error: jobError('cancelled', 'cancelled by the user'),
+      });
       this.#worker?.stop(id, 'cancelled');
     }
     return structuredClone(entry.record);
@@ -135,11 +176,14 @@ export class EmbeddedBackend implements Backend {
     const start = Math.max(1, Math.floor(from)) - 1;
     const read = () => {
       const entry = this.#live(id);
-      return entry === null ? [] : entry.log.slice(start, start + Math.max(0, max)).map((m) => JSON.parse(m) as StreamMessage);
+      return entry === null
+        ? []
+        : entry.log.slice(start, start + Math.max(0, max)).map((m) => JSON.parse(m) as StreamMessage);
     };
     const first = read();
     const entry = this.#live(id);
-    if (first.length > 0 || blockMs <= 0 || entry === null || isTerminal(entry.record.status) || this.#closed) return first;
+    if (first.length > 0 || blockMs <= 0 || entry === null || isTerminal(entry.record.status) || this.#closed)
+      return first;
     await this.#wait(id, blockMs);
     return read();
   }
@@ -189,12 +233,14 @@ export class EmbeddedBackend implements Backend {
 
   #sweep(): void {
     const now = Date.now();
-    for (const entry of this.#jobs.values()) if (entry.expiresAt !== null && entry.expiresAt <= now) this.#drop(entry);
+    for (const entry of this.#jobs.values())
+      if (entry.expiresAt !== null && entry.expiresAt <= now) this.#drop(entry);
   }
 
   #takeNext(): { id: string; spec: unknown } | null {
     for (let e = this.#queue.shift(); e !== undefined; e = this.#queue.shift()) {
-      if (e.record.status === 'queued' && this.#jobs.get(e.record.id) === e) return { id: e.record.id, spec: e.spec };
+      if (e.record.status === 'queued' && this.#jobs.get(e.record.id) === e)
+        return { id: e.record.id, spec: e.spec };
     }
     return null;
   }
@@ -265,7 +311,8 @@ export class EmbeddedBackend implements Backend {
 
     finish: (id, token, end: JobEnd) => {
       const entry = this.#live(id);
-      if (entry === null || isTerminal(entry.record.status) || (token !== null && entry.token !== token)) return Promise.resolve(false);
+      if (entry === null || isTerminal(entry.record.status) || (token !== null && entry.token !== token))
+        return Promise.resolve(false);
       const r = entry.record;
       this.#move(entry, end.status);
       r.finishedAt = new Date().toISOString();
@@ -286,7 +333,8 @@ export class EmbeddedBackend implements Backend {
 
     requeue: (id, token, error: JobError) => {
       const entry = this.#live(id);
-      if (entry === null || entry.record.status !== 'running' || entry.token !== token) return Promise.resolve(false);
+      if (entry === null || entry.record.status !== 'running' || entry.token !== token)
+        return Promise.resolve(false);
       this.#move(entry, 'queued');
       entry.token = null;
       entry.record.progress = { t: 0, fraction: 0 };
@@ -309,12 +357,20 @@ class EmbeddedWorker implements WorkerHandle {
   readonly #running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   #closing: Promise<void> | null = null;
 
-  constructor(config: Config, ledger: JobLedger, take: () => { id: string; spec: unknown } | null, logger: Logger, threadUrl: URL | undefined) {
+  constructor(
+    config: Config,
+    ledger: JobLedger,
+    take: () => { id: string; spec: unknown } | null,
+    logger: Logger,
+    threadUrl: URL | undefined,
+  ) {
     this.#config = config;
     this.#ledger = ledger;
     this.#take = take;
     this.#logger = logger;
-    this.#pool = new SimPool(threadUrl === undefined ? { threads: config.concurrency } : { threads: config.concurrency, threadUrl });
+    this.#pool = new SimPool(
+      threadUrl === undefined ? { threads: config.concurrency } : { threads: config.concurrency, threadUrl },
+    );
   }
 
   get running(): number {

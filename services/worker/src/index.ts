@@ -1,5 +1,13 @@
 /** The worker service's one public door: backends, the worker, configuration. */
-export type { Backend, JobError, JobRecord, JobStatus, Page, StreamMessage, SubmitRequest } from './backend.js';
+export type {
+  Backend,
+  JobError,
+  JobRecord,
+  JobStatus,
+  Page,
+  StreamMessage,
+  SubmitRequest,
+} from './backend.js';
 export { loadConfig, ConfigError, type Config } from './config.js';
 export { createBackend, startWorker } from './factory.js';
 export { EmbeddedBackend } from './embedded-backend.js';

@@ -24,7 +24,12 @@ export interface JobLedger {
    */
   start(id: string, token: string): Promise<'started' | 'skip'>;
   /** Appends events; `limit` (nothing written) when the log would exceed its bound, `stopped` when this attempt no longer owns the job. */
-  append(id: string, token: string, bodies: string[], progress: { t: number; fraction: number } | null): Promise<AppendResult>;
+  append(
+    id: string,
+    token: string,
+    bodies: string[],
+    progress: { t: number; fraction: number } | null,
+  ): Promise<AppendResult>;
   /**
    * Ends the job and logs `done` or `error`. With a token, only that attempt may end it; with null,
    * any unfinished job (cancel, stalled-job handling). False when it was already finished.
@@ -57,7 +62,8 @@ export async function runAttempt(ledger: JobLedger, pool: SimPool, a: Attempt): 
   const stop = (reason: StopReason) => {
     if (!a.controller.signal.aborted) a.controller.abort(reason);
   };
-  const timer = setTimeout(() => stop('time_limit'), a.wallLimitMs);
+  // setTimeout fires at once past 2^31-1 ms (~24.8 days); longer limits are that in practice.
+  const timer = setTimeout(() => stop('time_limit'), Math.min(a.wallLimitMs, 2 ** 31 - 1));
   let outcome;
   try {
     outcome = await pool.simulate({
@@ -80,7 +86,11 @@ export async function runAttempt(ledger: JobLedger, pool: SimPool, a: Attempt): 
   };
   switch (outcome.kind) {
     case 'completed':
-      await ledger.finish(a.id, a.token, { status: 'completed', stats: outcome.stats, packed: outcome.packed });
+      await ledger.finish(a.id, a.token, {
+        status: 'completed',
+        stats: outcome.stats,
+        packed: outcome.packed,
+      });
       return 'completed';
     case 'invalid': {
       const first = outcome.diagnostics.slice(0, 3).map((d) => `${d.path}: ${d.message}`);
@@ -98,7 +108,10 @@ export async function runAttempt(ledger: JobLedger, pool: SimPool, a: Attempt): 
             `the run would write more than ${a.streamMaxEntries} entries to its event log; stream fewer monitors (\`"stream": false\`) or shorten the run`,
           );
         case 'cancelled':
-          await ledger.finish(a.id, a.token, { status: 'cancelled', error: jobError('cancelled', 'cancelled by the user') });
+          await ledger.finish(a.id, a.token, {
+            status: 'cancelled',
+            error: jobError('cancelled', 'cancelled by the user'),
+          });
           return 'cancelled';
         case 'shutdown': {
           const error = jobError('worker_shutdown', 'the worker shut down before the run finished');

@@ -20,7 +20,10 @@ interface Proc {
 }
 
 function startMain(env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -33,7 +36,8 @@ function startMain(env: Record<string, string>): Proc {
 const procs: Proc[] = [];
 const harnesses: RedisHarness[] = [];
 afterEach(async () => {
-  for (const p of procs.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  for (const p of procs.splice(0))
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
   await Promise.all(harnesses.splice(0).map((h) => h.close()));
 });
 
@@ -51,10 +55,18 @@ function workerEnv(h: RedisHarness, extra: Record<string, string> = {}) {
 async function longJobInChild(h: RedisHarness, extra: Record<string, string> = {}) {
   const proc = startMain(workerEnv(h, extra));
   procs.push(proc);
-  await waitFor('the worker to be ready', () => Promise.resolve(proc.output().includes('volley worker ready')), 20_000);
+  await waitFor(
+    'the worker to be ready',
+    () => Promise.resolve(proc.output().includes('volley worker ready')),
+    20_000,
+  );
   const req = submitRequest(CUBA_LONG);
   await h.backend.submit(req);
-  await waitFor('progress', async () => (await h.backend.readEvents(req.id, 1, 1000, 500)).some((m) => m.type === 'progress'), 30_000);
+  await waitFor(
+    'progress',
+    async () => (await h.backend.readEvents(req.id, 1, 1000, 500)).some((m) => m.type === 'progress'),
+    30_000,
+  );
   return { proc, req };
 }
 
@@ -82,7 +94,11 @@ describe('worker process (dist/main.js)', () => {
     expect(record.error).toMatchObject({ code: 'worker_lost' });
     const log = await readAll(h.backend, req.id);
     expect(log.map((m) => m.seq)).toEqual(log.map((_, k) => k + 1));
-    expect(log[log.length - 1]).toMatchObject({ type: 'error', status: 'failed', error: { code: 'worker_lost' } });
+    expect(log[log.length - 1]).toMatchObject({
+      type: 'error',
+      status: 'failed',
+      error: { code: 'worker_lost' },
+    });
     expect(await h.backend.countActive('alice')).toBe(0);
     expect(await h.backend.counts()).toMatchObject({ running: 0, failed: 1 });
   });
@@ -113,7 +129,10 @@ describe('worker process (dist/main.js)', () => {
     const exit = await proc.exited;
     expect(exit).toEqual({ code: 0, signal: null });
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(await h.backend.get(req.id)).toMatchObject({ status: 'failed', error: { code: 'worker_shutdown' } });
+    expect(await h.backend.get(req.id)).toMatchObject({
+      status: 'failed',
+      error: { code: 'worker_shutdown' },
+    });
     const log = await h.backend.readEvents(req.id, 1, 100_000, 0);
     expect(log[log.length - 1]).toMatchObject({ type: 'error', error: { code: 'worker_shutdown' } });
   });

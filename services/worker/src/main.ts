@@ -13,7 +13,11 @@ import { RedisWorker } from './redis-worker.js';
 function readConfig(): Config {
   try {
     const config = loadConfig(process.env);
-    if (config.redisUrl === undefined) throw new ConfigError('REDIS_URL', 'the standalone worker needs Redis (without it, `pnpm start` runs the worker inside the API)');
+    if (config.redisUrl === undefined)
+      throw new ConfigError(
+        'REDIS_URL',
+        'the standalone worker needs Redis (without it, `pnpm start` runs the worker inside the API)',
+      );
     return config;
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -43,6 +47,11 @@ closeWithGrace(
 );
 
 logger.info(
-  { concurrency: config.concurrency, prefix: config.redisPrefix, retries: config.jobRetries, pid: process.pid },
+  {
+    concurrency: config.concurrency,
+    prefix: config.redisPrefix,
+    retries: config.jobRetries,
+    pid: process.pid,
+  },
   'volley worker ready',
 );

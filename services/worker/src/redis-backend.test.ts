@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { backendContract, CUBA_LONG, readAll, SEED_THREE, submitRequest, waitFor } from './backend.contract.js';
+import {
+  backendContract,
+  CUBA_LONG,
+  readAll,
+  SEED_THREE,
+  submitRequest,
+  waitFor,
+} from './backend.contract.js';
 import { redisHarness, REDIS_URL } from './test-support.js';
 import { loadConfig } from './config.js';
 import { RedisBackend } from './redis-backend.js';
@@ -38,7 +45,9 @@ describe('Redis mode', () => {
       const worker = await h.startWorker();
       const req = submitRequest(CUBA_LONG);
       await h.backend.submit(req);
-      await waitFor('progress seen by the other replica', async () => (await other.readEvents(req.id, 1, 1000, 500)).some((m) => m.type === 'progress'));
+      await waitFor('progress seen by the other replica', async () =>
+        (await other.readEvents(req.id, 1, 1000, 500)).some((m) => m.type === 'progress'),
+      );
       expect((await other.list('alice', { limit: 10 })).items.map((r) => r.id)).toEqual([req.id]);
       const t0 = Date.now();
       expect(await other.cancel(req.id)).toMatchObject({ status: 'cancelled' });
@@ -65,7 +74,9 @@ describe('Redis mode', () => {
       await h.backend.cancel(req.id);
       await waitFor('the retry to stop', () => Promise.resolve(second.running === 0), 5000, 10);
       const log = await readAll(h.backend, req.id);
-      const statuses = log.filter((m) => m.type === 'status' || m.type === 'error').map((m) => [m.type, m.status, m.error?.code]);
+      const statuses = log
+        .filter((m) => m.type === 'status' || m.type === 'error')
+        .map((m) => [m.type, m.status, m.error?.code]);
       expect(statuses).toEqual([
         ['status', 'running', undefined],
         ['status', 'queued', 'worker_shutdown'],

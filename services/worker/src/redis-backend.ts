@@ -9,7 +9,7 @@ import type { Backend, JobRecord, JobStatus, Page, StreamMessage, SubmitRequest 
 import type { Config } from './config.js';
 import { jobError } from './job-errors.js';
 import { checkEvictionPolicy, isTerminal, QUEUE_NAME, RedisStore } from './redis-store.js';
-import { silentLogger, type Logger, type WorkerOptions } from './worker-handle.js';
+import { defaultLogger, type Logger, type WorkerOptions } from './worker-handle.js';
 
 /** What a BullMQ job carries: the id of our record, and the spec to run. */
 export interface QueuedJobData {
@@ -31,7 +31,7 @@ export class RedisBackend implements Backend {
   /** Connects to REDIS_URL; warns (through `logger`) when Redis may evict keys. */
   static async connect(config: Config, options: WorkerOptions = {}): Promise<RedisBackend> {
     if (config.redisUrl === undefined) throw new Error('RedisBackend: REDIS_URL is not set');
-    const logger = options.logger ?? silentLogger;
+    const logger = options.logger ?? defaultLogger(config);
     const backend = new RedisBackend(config, new Redis(config.redisUrl), logger);
     await checkEvictionPolicy(backend.#redis, logger);
     return backend;
@@ -47,7 +47,8 @@ export class RedisBackend implements Backend {
   }
 
   async submit(req: SubmitRequest): Promise<JobRecord> {
-    if (!JOB_ID.test(req.id)) throw new Error(`job id ${JSON.stringify(req.id)}: use letters, digits, _ . - (not only digits)`);
+    if (!JOB_ID.test(req.id))
+      throw new Error(`job id ${JSON.stringify(req.id)}: use letters, digits, _ . - (not only digits)`);
     const record = await this.#store.create(req);
     if (record === null) throw new Error(`job ${req.id} already exists`);
     try {
@@ -62,7 +63,10 @@ export class RedisBackend implements Backend {
         },
       );
     } catch (err) {
-      await this.#store.finish(req.id, null, { status: 'failed', error: jobError('internal_error', 'could not queue the job') });
+      await this.#store.finish(req.id, null, {
+        status: 'failed',
+        error: jobError('internal_error', 'could not queue the job'),
+      });
       throw err;
     }
     return record;
@@ -88,7 +92,10 @@ export class RedisBackend implements Backend {
   async cancel(id: string): Promise<JobRecord | null> {
     const record = await this.#store.get(id);
     if (record === null || isTerminal(record.status)) return record;
-    await this.#store.finish(id, null, { status: 'cancelled', error: jobError('cancelled', 'cancelled by the user') });
+    await this.#store.finish(id, null, {
+      status: 'cancelled',
+      error: jobError('cancelled', 'cancelled by the user'),
+    });
     await this.#redis.publish(this.#store.keys.cancelChannel, id);
     await this.#removeQueued(id);
     return this.#store.get(id);

@@ -139,9 +139,24 @@ export class RedisStore implements JobLedger {
   /** Creates the record; false when the id is taken. */
   async create(req: SubmitRequest): Promise<JobRecord | null> {
     const k = this.keys;
-    const fixed: FixedFields = { id: req.id, owner: req.owner, createdAt: new Date().toISOString(), seed: req.seed, size: req.size };
+    const fixed: FixedFields = {
+      id: req.id,
+      owner: req.owner,
+      createdAt: new Date().toISOString(),
+      seed: req.seed,
+      size: req.size,
+    };
     if (req.name !== undefined) fixed.name = req.name;
-    const order = await this.redis.volleySubmit(k.job(req.id), k.owner(req.owner), k.active(req.owner), k.order, k.counts, JSON.stringify(fixed), req.owner, req.id);
+    const order = await this.redis.volleySubmit(
+      k.job(req.id),
+      k.owner(req.owner),
+      k.active(req.owner),
+      k.order,
+      k.counts,
+      JSON.stringify(fixed),
+      req.owner,
+      req.id,
+    );
     if (order === 0) return null;
     return { ...fixed, status: 'queued', progress: { t: 0, fraction: 0 } };
   }
@@ -159,7 +174,8 @@ export class RedisStore implements JobLedger {
       const want = limit - items.length;
       const rows = await this.redis.zrevrangebyscore(set, max, '-inf', 'WITHSCORES', 'LIMIT', 0, want + 1);
       const page: { id: string; score: string }[] = [];
-      for (let k = 0; k + 1 < rows.length && page.length < want; k += 2) page.push({ id: rows[k]!, score: rows[k + 1]! });
+      for (let k = 0; k + 1 < rows.length && page.length < want; k += 2)
+        page.push({ id: rows[k]!, score: rows[k + 1]! });
       if (page.length === 0) break;
       const pipe = this.redis.pipeline();
       for (const { id } of page) pipe.hgetall(this.keys.job(id));
@@ -243,7 +259,12 @@ export class RedisStore implements JobLedger {
     );
   }
 
-  async append(id: string, token: string, chunkBodies: string[], progress: { t: number; fraction: number } | null): Promise<AppendResult> {
+  async append(
+    id: string,
+    token: string,
+    chunkBodies: string[],
+    progress: { t: number; fraction: number } | null,
+  ): Promise<AppendResult> {
     const k = this.keys;
     const r = await this.redis.volleyAppend(
       k.job(id),
@@ -278,14 +299,26 @@ export class RedisStore implements JobLedger {
       this.#config.resultTtlS,
       k.notifyChannel,
       id,
-      end.status === 'completed' ? Buffer.from(end.packed.buffer, end.packed.byteOffset, end.packed.byteLength) : '',
+      end.status === 'completed'
+        ? Buffer.from(end.packed.buffer, end.packed.byteOffset, end.packed.byteLength)
+        : '',
     );
     return r === 1;
   }
 
   async requeue(id: string, token: string, error: JobError): Promise<boolean> {
     const k = this.keys;
-    return (await this.redis.volleyRequeue(k.job(id), k.events(id), k.counts, token, bodies.requeued(error), k.notifyChannel, id)) === 1;
+    return (
+      (await this.redis.volleyRequeue(
+        k.job(id),
+        k.events(id),
+        k.counts,
+        token,
+        bodies.requeued(error),
+        k.notifyChannel,
+        id,
+      )) === 1
+    );
   }
 
   close(): void {

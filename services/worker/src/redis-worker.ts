@@ -20,7 +20,7 @@ import { runAttempt, workerLostError } from './job-runner.js';
 import type { QueuedJobData } from './redis-backend.js';
 import { checkEvictionPolicy, QUEUE_NAME, RedisStore } from './redis-store.js';
 import { SimPool } from './sim-pool.js';
-import { silentLogger, type Logger, type WorkerHandle, type WorkerOptions } from './worker-handle.js';
+import { defaultLogger, type Logger, type WorkerHandle, type WorkerOptions } from './worker-handle.js';
 
 /** Thrown to BullMQ so it puts a job stopped by shutdown back in the queue (its `attempts` allow one retry). */
 class RequeueError extends Error {
@@ -47,7 +47,7 @@ export class RedisWorker implements WorkerHandle {
   /** Connects, checks Redis's eviction policy and starts taking jobs. */
   static async start(config: Config, options: WorkerOptions = {}): Promise<RedisWorker> {
     if (config.redisUrl === undefined) throw new Error('RedisWorker: REDIS_URL is not set');
-    const logger = options.logger ?? silentLogger;
+    const logger = options.logger ?? defaultLogger(config);
     // BullMQ workers block on Redis; ioredis must retry their commands forever rather than fail them.
     const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
     await checkEvictionPolicy(redis, logger);
@@ -63,7 +63,9 @@ export class RedisWorker implements WorkerHandle {
     this.#redis = redis;
     redis.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
     this.#store = new RedisStore(redis, config, logger);
-    this.#pool = new SimPool(threadUrl === undefined ? { threads: config.concurrency } : { threads: config.concurrency, threadUrl });
+    this.#pool = new SimPool(
+      threadUrl === undefined ? { threads: config.concurrency } : { threads: config.concurrency, threadUrl },
+    );
     this.#queue = new Queue<QueuedJobData>(QUEUE_NAME, { connection: redis, prefix: config.redisPrefix });
     this.#queue.on('error', (err: Error) => logger.warn({ err }, 'queue error'));
 
@@ -125,7 +127,8 @@ export class RedisWorker implements WorkerHandle {
         streamMaxEntries: this.#config.streamMaxEntries,
       });
       this.#logger.info({ job: id, outcome }, 'simulation finished');
-      if (outcome === 'requeued') throw new RequeueError('the worker shut down; the job goes back to the queue');
+      if (outcome === 'requeued')
+        throw new RequeueError('the worker shut down; the job goes back to the queue');
     } finally {
       this.#running.delete(id);
     }

@@ -27,7 +27,8 @@ function isNumberArray(v: unknown): v is number[] {
 }
 
 function isInt32Array(a: readonly number[]): boolean {
-  for (const x of a) if (!Number.isInteger(x) || x > 2147483647 || x < -2147483648 || Object.is(x, -0)) return false;
+  for (const x of a)
+    if (!Number.isInteger(x) || x > 2147483647 || x < -2147483648 || Object.is(x, -0)) return false;
   return true;
 }
 

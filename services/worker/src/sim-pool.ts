@@ -81,7 +81,10 @@ export class SimPool {
           let chars = 0;
           const bodies: string[] = [];
           let progress: ChunkMessage['progress'] = null;
-          while (n < pending.length && (n === 0 || (bodies.length < BATCH_MAX_BODIES && chars < BATCH_MAX_CHARS))) {
+          while (
+            n < pending.length &&
+            (n === 0 || (bodies.length < BATCH_MAX_BODIES && chars < BATCH_MAX_CHARS))
+          ) {
             const chunk = pending[n++]!;
             for (const b of chunk.bodies) {
               bodies.push(b);

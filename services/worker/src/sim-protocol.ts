@@ -28,5 +28,4 @@ export interface EndMessage {
 }
 
 export type SimTaskResult =
-  | { ok: true; packed: Uint8Array; stats: RunStats }
-  | { ok: false; diagnostics: Diagnostic[] };
+  { ok: true; packed: Uint8Array; stats: RunStats } | { ok: false; diagnostics: Diagnostic[] };

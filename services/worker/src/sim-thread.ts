@@ -38,12 +38,16 @@ export default function simulate(task: SimTask): SimTaskResult | ReturnType<type
     port.postMessage({ kind: 'chunk', bodies, progress } satisfies ChunkMessage);
     posted++;
   };
-  const options = task.chunkSteps === undefined ? { id: task.id, onChunk } : { id: task.id, onChunk, chunkSteps: task.chunkSteps };
+  const options =
+    task.chunkSteps === undefined
+      ? { id: task.id, onChunk }
+      : { id: task.id, onChunk, chunkSteps: task.chunkSteps };
   const results = run(compiled.program, options);
   const stats: RunStats = results.stats;
   const packed = packResults(results);
   // A transferable needs the whole ArrayBuffer; zlib's output may be a view into a bigger one.
-  const own = packed.byteOffset === 0 && packed.byteLength === packed.buffer.byteLength ? packed : Buffer.from(packed);
+  const own =
+    packed.byteOffset === 0 && packed.byteLength === packed.buffer.byteLength ? packed : Buffer.from(packed);
   port.postMessage({ kind: 'end', chunks: posted } satisfies EndMessage);
   const result: SimTaskResult = { ok: true, packed: new Uint8Array(own.buffer, 0, own.byteLength), stats };
   return move({ [transferableSymbol]: own.buffer, [valueSymbol]: result });

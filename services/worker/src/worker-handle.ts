@@ -1,4 +1,7 @@
 /** What `startWorker` returns, for both backends. */
+import { pino } from 'pino';
+import type { Config } from './config.js';
+
 export interface WorkerHandle {
   readonly kind: 'redis' | 'embedded';
   /** Simulations running in this worker right now. */
@@ -20,10 +23,13 @@ export interface Logger {
 
 /** Options of the backends and workers. */
 export interface WorkerOptions {
-  /** Where logs go (a pino logger fits); default: nowhere. */
+  /** Where logs go (a pino logger fits); default: a pino logger at LOG_LEVEL on stdout. */
   logger?: Logger;
   /** The simulation thread's code; default `dist/sim-thread.js` next to the worker's modules. */
   threadUrl?: URL;
 }
 
-export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+/** The logger used when none is given: pino on stdout, at LOG_LEVEL. */
+export function defaultLogger(config: Config): Logger {
+  return pino({ name: 'volley-worker', level: config.logLevel });
+}
