@@ -244,13 +244,44 @@ function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
   };
   if (allConst) {
     const evalC = (e: Expr | undefined): number => (e ? evalConst(e, input.constValue) : 0);
+    // Inhomogeneous terms that are constants fold into one literal per row.
+    const bConst = b.map((e) => {
+      if (!e) return 0;
+      try {
+        return evalConst(e, input.constValue);
+      } catch {
+        return undefined;
+      }
+    });
     const variant = (frozen: boolean[]): string[] => {
       const a = new Float64Array(n * n);
       for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) a[r * n + c] = frozen[r] ? 0 : evalC(A[r]![c]);
       const { M, K } = exactPropagators(a, n, input.dt);
-      const lit = (arr: Float64Array) => (r: number, c: number) => (arr[r * n + c] === 0 ? undefined : literal(arr[r * n + c]!));
-      return body(lit(M), lit(K), frozen);
+      const out: string[] = [];
+      for (let r = 0; r < n; r++) {
+        if (frozen[r]) {
+          out.push(`const _n${r} = ${L(r)};`);
+          continue;
+        }
+        const terms: string[] = [];
+        for (let c = 0; c < n; c++) if (M[r * n + c] !== 0) terms.push(`${literal(M[r * n + c]!)} * ${L(c)}`);
+        let folded = 0;
+        for (let c = 0; c < n; c++) {
+          if (frozen[c] || !b[c] || K[r * n + c] === 0) continue;
+          const bc = bConst[c];
+          if (bc !== undefined) folded += K[r * n + c]! * bc;
+          else terms.push(`${literal(K[r * n + c]!)} * _b${c}`);
+        }
+        if (folded !== 0) terms.push(literal(folded));
+        out.push(`const _n${r} = ${terms.length ? terms.join(' + ') : '0'};`);
+      }
+      for (let r = 0; r < n; r++) out.push(`${L(r)} = _n${r};`);
+      return out;
     };
+    lines.length = 0;
+    b.forEach((e, k) => {
+      if (e && bConst[k] === undefined) lines.push(`const _b${k} = ${emit(e, input.ctx)};`);
+    });
     const free = eqs.map(() => false);
     if (anyClamp) lines.push(`if (nr) {`, ...variant(free), `} else {`, ...variant(clampRows), `}`);
     else lines.push(...variant(free));

@@ -20,7 +20,7 @@ import { namespaceScope, parseField, unitScope, type Namespace, type TimedArray 
 import { parseStatements } from './parser.js';
 import { Rng } from './rng.js';
 import { DIMENSIONLESS, SECOND, dimEq, dimName } from './units.js';
-import type { GroupRuntime, Recorder } from './runtime.js';
+import type { GroupRuntime, Recorder, StateArray } from './runtime.js';
 import { timedArrayHelper } from './timed.js';
 import { compileStatements } from './statements.js';
 
@@ -323,10 +323,10 @@ function buildNeuronGroup(
   const { model } = g;
   const N = g.N;
   const dt = bc.dt;
-  const arrays = new Map<string, Float64Array>();
+  const arrays = new Map<string, StateArray>();
   for (const v of model.vars.values()) if (v.kind !== 'sub') arrays.set(v.name, new Float64Array(v.flags.has('shared') ? 1 : N));
   arrays.set('lastspike', new Float64Array(N).fill(-1e4));
-  arrays.set('not_refractory', new Float64Array(N).fill(1));
+  arrays.set('not_refractory', new Uint8Array(N).fill(1));
   const timed = new Map<string, (t: number, i?: number) => number>();
   for (const [tn, ta] of bc.ns.timed) timed.set(tn, timedArrayHelper(ta as TimedArray, dt));
 
@@ -389,7 +389,13 @@ function buildNeuronGroup(
       const ids = identifiers(e);
       const constant = [...ids].every((n) => !g.symbols.has(n));
       const steps = constant ? literal(Math.trunc((evalConst(e, (n) => bc.ns.constants.get(n)?.value ?? unitScope().lookup(n)?.value) + 1e-3 * dt) / dt)) : `Math.trunc((${emit(e, refCtx)} + ${literal(1e-3 * dt)}) / ${literal(dt)})`;
-      refCode = `const nr = Math.trunc((t - ${arr('lastspike')}[idx] + ${literal(1e-3 * dt)}) / ${literal(dt)}) >= ${steps} ? 1 : 0;\n${arr('not_refractory')}[idx] = nr;`;
+      // Brian 2: timestep(t - lastspike, dt) >= timestep(refractory, dt), timestep(x) = int((x + 1e-3·dt)/dt).
+      // t - lastspike is a whole number of steps (± rounding), so for a constant period the test is
+      // the same as comparing against steps·dt, without a division per neuron.
+      const test = constant
+        ? `t - ${arr('lastspike')}[idx] + ${literal(1e-3 * dt)} >= ${literal(Number(steps) * dt)}`
+        : `Math.trunc((t - ${arr('lastspike')}[idx] + ${literal(1e-3 * dt)}) / ${literal(dt)}) >= ${steps}`;
+      refCode = `const nr = ${test} ? 1 : 0;\nif (${arr('not_refractory')}[idx] !== nr) ${arr('not_refractory')}[idx] = nr;`;
       break;
     }
     case 'cond':
@@ -443,7 +449,7 @@ return function step(t) {
   return rt;
 }
 
-function runInit(init: Initializer, out: Float64Array, rng: Rng, arrays: Map<string, Float64Array>, timed: Map<string, unknown>): void {
+function runInit(init: Initializer, out: Float64Array, rng: Rng, arrays: Map<string, StateArray>, timed: Map<string, unknown>): void {
   initArrays.current = arrays;
   initArrays.timed = timed;
   try {
@@ -454,13 +460,13 @@ function runInit(init: Initializer, out: Float64Array, rng: Rng, arrays: Map<str
 }
 
 /** The arrays an init kernel reads (set while it runs). */
-export const initArrays: { current: Map<string, Float64Array> | undefined; timed: Map<string, unknown> | undefined } = { current: undefined, timed: undefined };
+export const initArrays: { current: Map<string, StateArray> | undefined; timed: Map<string, unknown> | undefined } = { current: undefined, timed: undefined };
 
 /** Reads one variable (state, parameter, subexpression or built-in) of neuron `idx` at time t. */
 export function groupRecorder(
   g: { N: number; model: ModelDef; symbols: Map<string, Sym> },
   bc: BuildContext,
-  arrays: Map<string, Float64Array>,
+  arrays: Map<string, StateArray>,
   timed: Map<string, unknown>,
   vname: string,
 ): Recorder | undefined {

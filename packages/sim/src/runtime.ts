@@ -1,5 +1,8 @@
 /** What the network loop, monitors and synapses see of a built group. */
 
+/** Per-element values of a variable; flags such as not_refractory use one byte per element. */
+export type StateArray = Float64Array | Uint8Array;
+
 /** Value of one variable of element `idx` at time `t`. */
 export type Recorder = (idx: number, t: number) => number;
 
@@ -8,7 +11,7 @@ export interface GroupRuntime {
   kind: 'neurons' | 'poisson' | 'spikes';
   N: number;
   /** Per-element (or length-1 shared) arrays by variable name. */
-  arrays: Map<string, Float64Array>;
+  arrays: Map<string, StateArray>;
   /** Indices that spiked in the current step (first `nspikes` entries), ascending. */
   spikes: Int32Array;
   nspikes: number;
