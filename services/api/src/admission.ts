@@ -64,7 +64,10 @@ function describeDiagnostic(d: Diagnostic): string {
  * @throws ApiError `invalid_spec` with every diagnostic unchanged, or `limit_exceeded`.
  */
 export function admit(body: unknown, limits: Limits, options: { fillSeed: boolean }): Admitted {
-  const spec = options.fillSeed && isPlainObject(body) && body.seed === undefined ? { ...body, seed: randomSeed() } : body;
+  const spec =
+    options.fillSeed && isPlainObject(body) && body.seed === undefined
+      ? { ...body, seed: randomSeed() }
+      : body;
   const compiled = compile(spec);
   if (!compiled.ok) {
     const { diagnostics } = compiled;
@@ -77,9 +80,13 @@ export function admit(body: unknown, limits: Limits, options: { fillSeed: boolea
   }
   const violations = checkLimits(compiled.program.size, limits);
   if (violations.length > 0) {
-    throw apiError('limit_exceeded', `the network exceeds the service limits: ${violations.map(describeViolation).join('; ')}`, {
-      limits: violations,
-    });
+    throw apiError(
+      'limit_exceeded',
+      `the network exceeds the service limits: ${violations.map(describeViolation).join('; ')}`,
+      {
+        limits: violations,
+      },
+    );
   }
   return { spec, program: compiled.program };
 }

@@ -4,14 +4,23 @@
  */
 import { readFileSync } from 'node:fs';
 import { compile } from '@volley/sim';
-import { createBackend, loadConfig as loadWorkerConfig, startWorker, type Backend, type WorkerHandle } from '@volley/worker';
+import {
+  createBackend,
+  loadConfig as loadWorkerConfig,
+  startWorker,
+  type Backend,
+  type WorkerHandle,
+} from '@volley/worker';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 
 const example = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(new URL(`../../../examples/${name}.json`, import.meta.url), 'utf8')) as Record<string, unknown>;
+  JSON.parse(readFileSync(new URL(`../../../examples/${name}.json`, import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 
 const ALICE = 'alice-secret-0123';
 const BOB = 'bob-secret-4567';
@@ -53,15 +62,34 @@ async function harness(env: Record<string, string> = {}): Promise<Harness> {
   };
 }
 
-const json = <T = Record<string, any>>(res: LightMyRequestResponse): T => res.json<T>();
+/** A parsed body, read loosely: the assertions check its shape. */
+type Body = ReturnType<typeof JSON.parse>;
+const json = (res: LightMyRequestResponse): Body => res.json<Body>();
 
-async function submit(app: FastifyInstance, spec: unknown, key = ALICE): Promise<Record<string, any>> {
-  const res = await app.inject({ method: 'POST', url: '/v1/simulations', headers: auth(key), payload: spec as object });
-  expect(res.statusCode, res.body).toBe(202);
-  return json(res);
+interface Submitted {
+  id: string;
+  status: string;
+  seed: number;
+  links: { self: string; stream: string; results: string };
 }
 
-async function waitFor(app: FastifyInstance, id: string, key = ALICE, done = ['completed', 'failed', 'cancelled']) {
+async function submit(app: FastifyInstance, spec: unknown, key = ALICE): Promise<Submitted> {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/simulations',
+    headers: auth(key),
+    payload: spec as object,
+  });
+  expect(res.statusCode, res.body).toBe(202);
+  return json(res) as Submitted;
+}
+
+async function waitFor(
+  app: FastifyInstance,
+  id: string,
+  key = ALICE,
+  done = ['completed', 'failed', 'cancelled'],
+): Promise<Body> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const res = await app.inject({ url: `/v1/simulations/${id}`, headers: auth(key) });
@@ -81,7 +109,12 @@ describe('the HTTP API', () => {
 
   describe('POST /v1/simulations', () => {
     it('queues a valid spec: 202, links, Location, then it completes with the spec seed', async () => {
-      const res = await h.app.inject({ method: 'POST', url: '/v1/simulations', headers: auth(ALICE), payload: example('seed-three') });
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/v1/simulations',
+        headers: auth(ALICE),
+        payload: example('seed-three'),
+      });
       expect(res.statusCode).toBe(202);
       const body = json(res);
       expect(body).toMatchObject({ status: 'queued', seed: 1, name: 'seed-three' });
@@ -93,7 +126,11 @@ describe('the HTTP API', () => {
       expect(res.headers.location).toBe(body.links.self);
       expect(res.headers['x-request-id']).toEqual(expect.any(String));
       const done = await waitFor(h.app, body.id);
-      expect(done).toMatchObject({ status: 'completed', seed: 1, size: { neurons: 3, synapses: 2, steps: 500 } });
+      expect(done).toMatchObject({
+        status: 'completed',
+        seed: 1,
+        size: { neurons: 3, synapses: 2, steps: 500 },
+      });
       expect(done.stats.steps).toBe(500);
     });
 
@@ -116,7 +153,11 @@ describe('the HTTP API', () => {
       expect(res.statusCode).toBe(400);
       const { error } = json(res);
       expect(error.code).toBe('invalid_json');
-      expect(error.details).toMatchObject({ line: 3, column: expect.any(Number), position: expect.any(Number) });
+      expect(error.details).toMatchObject({
+        line: 3,
+        column: expect.any(Number),
+        position: expect.any(Number),
+      });
       expect(error.message).toMatch(/line 3, column \d+/);
     });
 
@@ -128,11 +169,19 @@ describe('the HTTP API', () => {
         payload: '{"version": 1, "__proto__": {"polluted": true}}',
       });
       expect(res.statusCode).toBe(400);
-      expect(json(res).error).toMatchObject({ code: 'invalid_json', message: expect.stringContaining('__proto__') });
+      expect(json(res).error).toMatchObject({
+        code: 'invalid_json',
+        message: expect.stringContaining('__proto__'),
+      });
     });
 
     it('answers an empty body with 400 invalid_json', async () => {
-      const res = await h.app.inject({ method: 'POST', url: '/v1/simulations', headers: { ...auth(ALICE), 'content-type': 'application/json' }, payload: '' });
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/v1/simulations',
+        headers: { ...auth(ALICE), 'content-type': 'application/json' },
+        payload: '',
+      });
       expect(res.statusCode).toBe(400);
       expect(json(res).error.code).toBe('invalid_json');
     });
@@ -144,18 +193,32 @@ describe('the HTTP API', () => {
       groups.G.threshold = 'v > 1*mV';
       const expected = compile(spec);
       expect(expected.ok).toBe(false);
-      const res = await h.app.inject({ method: 'POST', url: '/v1/simulations', headers: auth(ALICE), payload: spec });
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/v1/simulations',
+        headers: auth(ALICE),
+        payload: spec,
+      });
       expect(res.statusCode).toBe(400);
       const { error } = json(res);
       expect(error.code).toBe('invalid_spec');
       expect(error.details.diagnostics).toEqual(expected.ok ? [] : expected.diagnostics);
-      expect(error.details.diagnostics[0]).toMatchObject({ path: 'groups.G.model', line: 1, column: expect.any(Number) });
+      expect(error.details.diagnostics[0]).toMatchObject({
+        path: 'groups.G.model',
+        line: 1,
+        column: expect.any(Number),
+      });
       expect(error.message).toContain('groups.G.model:1:');
     });
 
     it('answers a body over BODY_LIMIT_BYTES with 413', async () => {
       const spec = { ...example('seed-three'), name: 'x'.repeat(70 * 1024) };
-      const res = await h.app.inject({ method: 'POST', url: '/v1/simulations', headers: auth(ALICE), payload: spec });
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/v1/simulations',
+        headers: auth(ALICE),
+        payload: spec,
+      });
       expect(res.statusCode).toBe(413);
       const { error } = json(res);
       expect(error.code).toBe('payload_too_large');
@@ -164,7 +227,12 @@ describe('the HTTP API', () => {
 
     it('answers a network over the limits with 422 naming the limit and the excess', async () => {
       const spec = { ...LONG, groups: { P: { type: 'poisson', N: 25_000, rates: '1*Hz' } } };
-      const res = await h.app.inject({ method: 'POST', url: '/v1/simulations', headers: auth(ALICE), payload: spec });
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/v1/simulations',
+        headers: auth(ALICE),
+        payload: spec,
+      });
       expect(res.statusCode).toBe(422);
       const { error } = json(res);
       expect(error.code).toBe('limit_exceeded');
@@ -173,7 +241,12 @@ describe('the HTTP API', () => {
     });
 
     it('answers a body that is not JSON with 415', async () => {
-      const res = await h.app.inject({ method: 'POST', url: '/v1/simulations', headers: { ...auth(ALICE), 'content-type': 'text/plain' }, payload: 'hi' });
+      const res = await h.app.inject({
+        method: 'POST',
+        url: '/v1/simulations',
+        headers: { ...auth(ALICE), 'content-type': 'text/plain' },
+        payload: 'hi',
+      });
       expect(res.statusCode).toBe(415);
       expect(json(res).error.code).toBe('unsupported_media_type');
     });
@@ -181,15 +254,33 @@ describe('the HTTP API', () => {
 
   describe('validation without running', () => {
     it.each(['/v1/simulations:validate', '/v1/validate'])('%s: 200 with the size, 400, 422', async (url) => {
-      const ok = await h.app.inject({ method: 'POST', url, headers: auth(ALICE), payload: example('seed-three') });
+      const ok = await h.app.inject({
+        method: 'POST',
+        url,
+        headers: auth(ALICE),
+        payload: example('seed-three'),
+      });
       expect(ok.statusCode).toBe(200);
-      expect(json(ok)).toEqual({ ok: true, size: expect.objectContaining({ neurons: 3, synapses: 2, steps: 500 }) });
+      expect(json(ok)).toEqual({
+        ok: true,
+        size: expect.objectContaining({ neurons: 3, synapses: 2, steps: 500 }),
+      });
 
-      const bad = await h.app.inject({ method: 'POST', url, headers: auth(ALICE), payload: { ...example('seed-three'), duration: '50*mV' } });
+      const bad = await h.app.inject({
+        method: 'POST',
+        url,
+        headers: auth(ALICE),
+        payload: { ...example('seed-three'), duration: '50*mV' },
+      });
       expect(bad.statusCode).toBe(400);
       expect(json(bad).error.details.diagnostics[0].path).toBe('duration');
 
-      const big = await h.app.inject({ method: 'POST', url, headers: auth(ALICE), payload: { ...LONG, groups: { P: { type: 'poisson', N: 20_000, rates: '1*Hz' } } } });
+      const big = await h.app.inject({
+        method: 'POST',
+        url,
+        headers: auth(ALICE),
+        payload: { ...LONG, groups: { P: { type: 'poisson', N: 20_000, rates: '1*Hz' } } },
+      });
       expect(big.statusCode).toBe(422);
       const list = json(await h.app.inject({ url: '/v1/simulations?limit=100', headers: auth(ALICE) }));
       expect(list.items.every((s: { name?: string }) => s.name !== 'long')).toBe(true);
@@ -205,7 +296,12 @@ describe('the HTTP API', () => {
       const wrong = await h.app.inject({ url: '/v1/simulations', headers: auth('nope') });
       expect(wrong.statusCode).toBe(401);
       expect(json(wrong).error.message).toBe('the API key is not valid');
-      const submitted = await h.app.inject({ method: 'POST', url: '/v1/simulations', headers: auth('nope'), payload: example('seed-three') });
+      const submitted = await h.app.inject({
+        method: 'POST',
+        url: '/v1/simulations',
+        headers: auth('nope'),
+        payload: example('seed-three'),
+      });
       expect(submitted.statusCode).toBe(401);
     });
 
@@ -236,7 +332,8 @@ describe('the HTTP API', () => {
   describe('listing', () => {
     it("pages through the caller's jobs, newest first, and only theirs", async () => {
       const ids: string[] = [];
-      for (let k = 0; k < 5; k++) ids.push((await submit(h.app, { ...example('seed-single'), name: `page-${k}` }, BOB)).id);
+      for (let k = 0; k < 5; k++)
+        ids.push((await submit(h.app, { ...example('seed-single'), name: `page-${k}` }, BOB)).id);
       const seen: string[] = [];
       let url = '/v1/simulations?limit=2';
       for (let pages = 0; pages < 10; pages++) {
@@ -262,7 +359,7 @@ describe('the HTTP API', () => {
   });
 
   describe('results', () => {
-    let job: Record<string, any>;
+    let job: Submitted;
     beforeAll(async () => {
       job = await submit(h.app, example('seed-three'));
       await waitFor(h.app, job.id);
@@ -288,9 +385,15 @@ describe('the HTTP API', () => {
       const results = json(res);
       expect(Object.keys(results.monitors)).toEqual(['spikes']);
       expect(results.stats.steps).toBe(500);
-      const unknown = await h.app.inject({ url: `${job.links.results}?monitors=spikes,nope`, headers: auth(ALICE) });
+      const unknown = await h.app.inject({
+        url: `${job.links.results}?monitors=spikes,nope`,
+        headers: auth(ALICE),
+      });
       expect(unknown.statusCode).toBe(400);
-      expect(json(unknown).error).toMatchObject({ code: 'unknown_monitor', details: { unknown: ['nope'], available: ['M', 'spikes'] } });
+      expect(json(unknown).error).toMatchObject({
+        code: 'unknown_monitor',
+        details: { unknown: ['nope'], available: ['M', 'spikes'] },
+      });
     });
 
     it('answers 409 not_ready before completion; DELETE cancels a running job (200) and deletes a finished one (204)', async () => {
@@ -331,8 +434,12 @@ describe('the HTTP API', () => {
           '/metrics',
         ]),
       );
-      expect(Object.keys(doc.paths['/v1/simulations/{id}'])).toEqual(expect.arrayContaining(['get', 'delete']));
-      expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Simulation', 'ErrorEnvelope', 'Results', 'Diagnostic']));
+      expect(Object.keys(doc.paths['/v1/simulations/{id}'])).toEqual(
+        expect.arrayContaining(['get', 'delete']),
+      );
+      expect(Object.keys(doc.components.schemas)).toEqual(
+        expect.arrayContaining(['Simulation', 'ErrorEnvelope', 'Results', 'Diagnostic']),
+      );
       expect(doc.paths['/v1/simulations'].post.responses).toHaveProperty('202');
       const ui = await h.app.inject({ url: '/docs/' });
       expect(ui.statusCode).toBe(200);
@@ -346,7 +453,9 @@ describe('the HTTP API', () => {
       expect(text).toContain('volley_websocket_clients');
       expect(text).toContain('volley_stream_spikes_total');
       expect(text).toMatch(/volley_job_duration_seconds_count\{status="completed"\} [1-9]/);
-      expect(text).toMatch(/volley_http_request_duration_seconds_count\{method="POST",route="\/v1\/simulations",status_code="202"\}/);
+      expect(text).toMatch(
+        /volley_http_request_duration_seconds_count\{method="POST",route="\/v1\/simulations",status_code="202"\}/,
+      );
     });
 
     it('answers unknown routes in the error envelope', async () => {
@@ -366,7 +475,8 @@ describe('limits per key', () => {
   it('rate-limits each key with 429 and Retry-After, without touching other keys', async () => {
     const h = await harness({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW: '1m' });
     try {
-      for (let k = 0; k < 3; k++) expect((await h.app.inject({ url: '/v1/simulations', headers: auth(ALICE) })).statusCode).toBe(200);
+      for (let k = 0; k < 3; k++)
+        expect((await h.app.inject({ url: '/v1/simulations', headers: auth(ALICE) })).statusCode).toBe(200);
       const limited = await h.app.inject({ url: '/v1/simulations', headers: auth(ALICE) });
       expect(limited.statusCode).toBe(429);
       expect(json(limited).error.code).toBe('rate_limited');
@@ -382,13 +492,39 @@ describe('limits per key', () => {
     const h = await harness({ MAX_ACTIVE_JOBS_PER_KEY: '1' });
     try {
       const long = await submit(h.app, LONG);
-      const capped = await h.app.inject({ method: 'POST', url: '/v1/simulations', headers: auth(ALICE), payload: example('seed-three') });
+      const capped = await h.app.inject({
+        method: 'POST',
+        url: '/v1/simulations',
+        headers: auth(ALICE),
+        payload: example('seed-three'),
+      });
       expect(capped.statusCode).toBe(429);
-      expect(json(capped).error).toMatchObject({ code: 'too_many_active_jobs', details: { active: 1, max: 1 } });
+      expect(json(capped).error).toMatchObject({
+        code: 'too_many_active_jobs',
+        details: { active: 1, max: 1 },
+      });
       expect(Number(capped.headers['retry-after'])).toBeGreaterThan(0);
-      expect((await h.app.inject({ method: 'POST', url: '/v1/simulations', headers: auth(BOB), payload: example('seed-three') })).statusCode).toBe(202);
+      expect(
+        (
+          await h.app.inject({
+            method: 'POST',
+            url: '/v1/simulations',
+            headers: auth(BOB),
+            payload: example('seed-three'),
+          })
+        ).statusCode,
+      ).toBe(202);
       await h.app.inject({ method: 'DELETE', url: long.links.self, headers: auth(ALICE) });
-      expect((await h.app.inject({ method: 'POST', url: '/v1/simulations', headers: auth(ALICE), payload: example('seed-three') })).statusCode).toBe(202);
+      expect(
+        (
+          await h.app.inject({
+            method: 'POST',
+            url: '/v1/simulations',
+            headers: auth(ALICE),
+            payload: example('seed-three'),
+          })
+        ).statusCode,
+      ).toBe(202);
     } finally {
       await h.close();
     }
@@ -403,7 +539,11 @@ describe('open local mode', () => {
     const worker = await startWorker(workerConfig, backend);
     const app = await buildApp({ backend, config });
     try {
-      const res = await app.inject({ method: 'POST', url: '/v1/simulations', payload: example('seed-single') });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/simulations',
+        payload: example('seed-single'),
+      });
       expect(res.statusCode).toBe(202);
       expect((await backend.get(json(res).id))?.owner).toBe('anonymous');
       expect(json(await app.inject({ url: '/v1/simulations' })).items).toHaveLength(1);

@@ -12,7 +12,12 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import type { Backend } from '@volley/worker';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyRequest,
+} from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
   jsonSchemaTransform,
@@ -61,8 +66,15 @@ function redactKey(url: string): string {
 function toApiError(err: FastifyError | Error, config: ApiConfig): ApiError {
   if (isApiError(err)) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
-    const issues = err.validation.map((v) => ({ path: `${err.validationContext ?? ''}${v.instancePath}`, message: v.message ?? 'invalid' }));
-    return apiError('invalid_request', `invalid request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+    const issues = err.validation.map((v) => ({
+      path: `${err.validationContext ?? ''}${v.instancePath}`,
+      message: v.message ?? 'invalid',
+    }));
+    return apiError(
+      'invalid_request',
+      `invalid request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      { issues },
+    );
   }
   const code = (err as FastifyError).code;
   const status = (err as FastifyError).statusCode;
@@ -78,7 +90,8 @@ function toApiError(err: FastifyError | Error, config: ApiConfig): ApiError {
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return apiError('invalid_json', 'the request body is empty: send the network spec as JSON');
     default:
-      if (status !== undefined && status >= 400 && status < 500) return apiError('invalid_request', err.message);
+      if (status !== undefined && status >= 400 && status < 500)
+        return apiError('invalid_request', err.message);
       return apiError('internal');
   }
 }
@@ -120,7 +133,8 @@ const v1Routes: FastifyPluginAsync<V1Options> = async (app, opts) => {
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
     // Per key when keys are configured; per client IP in open mode (everyone is `anonymous` there) and for refused keys.
-    keyGenerator: (request) => (auth.open || request.owner === '' ? `ip:${request.ip}` : `key:${request.owner}`),
+    keyGenerator: (request) =>
+      auth.open || request.owner === '' ? `ip:${request.ip}` : `key:${request.owner}`,
     errorResponseBuilder: (_request, context) =>
       apiError(
         'rate_limited',
@@ -129,7 +143,9 @@ const v1Routes: FastifyPluginAsync<V1Options> = async (app, opts) => {
       ),
     // A rate-limit store that cannot answer lets requests through rather than failing them.
     skipOnError: true,
-    ...(opts.rateLimitRedis === undefined ? {} : { redis: opts.rateLimitRedis, nameSpace: `${opts.rateLimitPrefix ?? 'volley:'}ratelimit:` }),
+    ...(opts.rateLimitRedis === undefined
+      ? {}
+      : { redis: opts.rateLimitRedis, nameSpace: `${opts.rateLimitPrefix ?? 'volley:'}ratelimit:` }),
   });
 
   await app.register(simulationRoutes, { backend, config, metrics });
@@ -178,7 +194,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return reply.code(apiErr.statusCode).headers(apiErr.headers).send(apiErr.toEnvelope());
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(apiError('route_not_found', `no route ${request.method} ${redactKey(request.url).split('?')[0] ?? ''}`).toEnvelope()),
+    reply
+      .code(404)
+      .send(
+        apiError(
+          'route_not_found',
+          `no route ${request.method} ${redactKey(request.url).split('?')[0] ?? ''}`,
+        ).toEnvelope(),
+      ),
   );
 
   app.addHook('onRequest', (request, reply, done) => {
@@ -187,7 +210,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
   app.addHook('onResponse', (request, reply, done) => {
     metrics.httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     );
     done();
@@ -210,7 +237,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         { name: 'simulations', description: 'Submit, watch and fetch simulations' },
         { name: 'operations', description: 'Health and metrics' },
       ],
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' } } },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'An API key from API_KEYS' },
+        },
+      },
       ...(auth.open ? {} : { security: [{ apiKey: [] }] }),
     },
     transform: jsonSchemaTransform,

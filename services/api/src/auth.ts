@@ -64,12 +64,9 @@ export function authenticate(auth: Authenticator, request: FastifyRequest, allow
   const secret = presentedSecret(request, allowQueryKey);
   const id = secret === undefined ? undefined : auth.identify(secret);
   if (id === undefined) {
-    throw apiError(
-      'unauthorized',
-      secret === undefined ? undefined : 'the API key is not valid',
-      undefined,
-      { 'www-authenticate': 'Bearer realm="volley"' },
-    );
+    throw apiError('unauthorized', secret === undefined ? undefined : 'the API key is not valid', undefined, {
+      'www-authenticate': 'Bearer realm="volley"',
+    });
   }
   request.owner = id;
 }

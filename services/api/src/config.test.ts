@@ -30,7 +30,12 @@ describe('loadConfig', () => {
   });
 
   it('parses durations and limits', () => {
-    const config = loadConfig({ RATE_LIMIT_WINDOW: '30s', RATE_LIMIT_MAX: '5', MAX_MEMORY_MB: '10', MAX_NEURONS: '100' });
+    const config = loadConfig({
+      RATE_LIMIT_WINDOW: '30s',
+      RATE_LIMIT_MAX: '5',
+      MAX_MEMORY_MB: '10',
+      MAX_NEURONS: '100',
+    });
     expect(config.rateLimit).toEqual({ max: 5, windowMs: 30_000 });
     expect(config.limits).toMatchObject({ neurons: 100, memoryBytes: 10 * 1024 * 1024 });
     expect(loadConfig({ RATE_LIMIT_WINDOW: '1500' }).rateLimit.windowMs).toBe(1500);

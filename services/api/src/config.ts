@@ -55,7 +55,10 @@ const duration = z.string().transform((text, ctx) => {
   const amount = match ? Number(match[1]) : NaN;
   const unit = (match?.[2] ?? 'ms') as keyof typeof DURATION_UNITS_MS;
   if (!match || amount <= 0) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration such as 30s, 1m or 60000 (ms), got "${text}"` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration such as 30s, 1m or 60000 (ms), got "${text}"`,
+    });
     return z.NEVER;
   }
   return amount * DURATION_UNITS_MS[unit];
@@ -71,11 +74,20 @@ export function keyIdOf(secret: string): string {
 /** `id:secret` or a plain secret, comma-separated. The first colon separates id from secret. */
 const apiKeys = z.string().transform((text, ctx) => {
   const keys: ApiKey[] = [];
-  for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+  for (const entry of text
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
     const colon = entry.indexOf(':');
-    const key = colon < 0 ? { id: keyIdOf(entry), secret: entry } : { id: entry.slice(0, colon), secret: entry.slice(colon + 1) };
+    const key =
+      colon < 0
+        ? { id: keyIdOf(entry), secret: entry }
+        : { id: entry.slice(0, colon), secret: entry.slice(colon + 1) };
     if (!KEY_ID.test(key.id)) {
-      ctx.addIssue({ code: 'custom', message: `key id "${key.id}" must be 1-64 characters of A-Z a-z 0-9 _ . -` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `key id "${key.id}" must be 1-64 characters of A-Z a-z 0-9 _ . -`,
+      });
     } else if (key.secret === '') {
       ctx.addIssue({ code: 'custom', message: `key "${key.id}" has an empty secret` });
     } else if (keys.some((k) => k.id === key.id)) {
@@ -136,7 +148,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   if (e.VOLLEY_ROLE === 'api' && e.REDIS_URL === undefined) {
-    throw new ConfigError(['VOLLEY_ROLE: "api" (HTTP only, no in-process worker) needs REDIS_URL so separate workers can reach the queue']);
+    throw new ConfigError([
+      'VOLLEY_ROLE: "api" (HTTP only, no in-process worker) needs REDIS_URL so separate workers can reach the queue',
+    ]);
   }
   return {
     port: e.PORT,

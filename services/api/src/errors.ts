@@ -15,7 +15,10 @@ export const ERRORS = {
   not_ready: { status: 409, message: 'the simulation has not completed' },
   results_expired: { status: 410, message: 'the results of this simulation have expired' },
   payload_too_large: { status: 413, message: 'the request body is too large' },
-  unsupported_media_type: { status: 415, message: 'send the body as JSON with "Content-Type: application/json"' },
+  unsupported_media_type: {
+    status: 415,
+    message: 'send the body as JSON with "Content-Type: application/json"',
+  },
   limit_exceeded: { status: 422, message: 'the network exceeds the service limits' },
   upgrade_required: { status: 426, message: 'this endpoint is a WebSocket: connect with a WebSocket client' },
   rate_limited: { status: 429, message: 'too many requests' },
@@ -45,12 +48,23 @@ export class ApiError extends Error {
   }
 
   toEnvelope(): ErrorEnvelope {
-    return { error: { code: this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
   }
 }
 
 /** The one way routes make errors. */
-export function apiError(code: ErrorCode, message?: string, details?: unknown, headers?: Record<string, string>): ApiError {
+export function apiError(
+  code: ErrorCode,
+  message?: string,
+  details?: unknown,
+  headers?: Record<string, string>,
+): ApiError {
   return new ApiError(code, message, details, headers);
 }
 

@@ -58,11 +58,15 @@ export function installJsonParser(app: FastifyInstance): void {
       }
       const position = errorPosition(reason, text);
       const where = position === undefined ? undefined : locate(text, position);
-      const cleaned = reason.replace(/\s*in JSON at position \d+.*$/, '').replace(/^Unexpected end of JSON input$/, 'unexpected end of input');
+      const cleaned = reason
+        .replace(/\s*in JSON at position \d+.*$/, '')
+        .replace(/^Unexpected end of JSON input$/, 'unexpected end of input');
       done(
         apiError(
           'invalid_json',
-          where === undefined ? `the request body is not valid JSON: ${cleaned}` : `the request body is not valid JSON: ${cleaned} at line ${where.line}, column ${where.column}`,
+          where === undefined
+            ? `the request body is not valid JSON: ${cleaned}`
+            : `the request body is not valid JSON: ${cleaned} at line ${where.line}, column ${where.column}`,
           where,
         ),
         undefined,

@@ -7,8 +7,23 @@ const big = {
   dt: 0.0001,
   duration: 1,
   monitors: {
-    spk: { type: 'spikes', i: Array.from({ length: 50_000 }, (_, k) => k % 100), t: Array.from({ length: 50_000 }, (_, k) => k * 1e-4), count: [1, 2] },
-    vm: { type: 'state', t: [0, 0.1], record: [0, 1], values: { v: [[0, -0.065], [NaN, Infinity]] } },
+    spk: {
+      type: 'spikes',
+      i: Array.from({ length: 50_000 }, (_, k) => k % 100),
+      t: Array.from({ length: 50_000 }, (_, k) => k * 1e-4),
+      count: [1, 2],
+    },
+    vm: {
+      type: 'state',
+      t: [0, 0.1],
+      record: [0, 1],
+      values: {
+        v: [
+          [0, -0.065],
+          [NaN, Infinity],
+        ],
+      },
+    },
     empty: { type: 'rate', t: [], rate: [] },
   },
   stats: { steps: 10, spikes: 3, skipped: undefined },
@@ -22,7 +37,9 @@ describe('jsonChunks', () => {
     ['typed arrays', { f: new Float64Array([1.5, 2, NaN]), i: new Int32Array([1, -2]) }],
     ['a results document', big],
   ])('joined, equals JSON.stringify (%s)', (_name, value) => {
-    const expected = JSON.stringify(value, (_k, v: unknown) => (ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v));
+    const expected = JSON.stringify(value, (_k, v: unknown) =>
+      ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v,
+    );
     expect([...jsonChunks(value, { sliceSize: 7, chunkSize: 10 })].join('')).toBe(expected);
     expect([...jsonChunks(value)].join('')).toBe(expected);
   });

@@ -12,7 +12,8 @@ export interface JsonStreamOptions {
   chunkSize?: number;
 }
 
-const isScalar = (value: unknown): boolean => value === null || (typeof value !== 'object' && typeof value !== 'function');
+const isScalar = (value: unknown): boolean =>
+  value === null || (typeof value !== 'object' && typeof value !== 'function');
 
 /** A value as JSON.stringify would write it inside an array (`undefined` and functions become null). */
 const scalarJson = (value: unknown): string => {
@@ -29,7 +30,9 @@ function* pieces(value: unknown, sliceSize: number): Generator<string> {
     const view = value as unknown as ArrayLike<number | bigint>;
     yield '[';
     for (let start = 0; start < view.length; start += sliceSize) {
-      const slice = Array.from({ length: Math.min(sliceSize, view.length - start) }, (_, k) => Number(view[start + k]));
+      const slice = Array.from({ length: Math.min(sliceSize, view.length - start) }, (_, k) =>
+        Number(view[start + k]),
+      );
       yield (start === 0 ? '' : ',') + JSON.stringify(slice).slice(1, -1);
     }
     yield ']';

@@ -45,12 +45,15 @@ const logger: Logger = {
 
 const backend = await createBackend(config.worker, { logger });
 const worker = config.api.role === 'all' ? await startWorker(config.worker, backend, { logger }) : undefined;
-const rateLimitRedis = config.api.redisUrl === undefined ? undefined : new Redis(config.api.redisUrl, { maxRetriesPerRequest: 1 });
+const rateLimitRedis =
+  config.api.redisUrl === undefined ? undefined : new Redis(config.api.redisUrl, { maxRetriesPerRequest: 1 });
 
 const app = await buildApp({
   backend,
   config: config.api,
-  ...(rateLimitRedis === undefined ? {} : { rateLimitRedis, rateLimitPrefix: `${config.worker.redisPrefix}:` }),
+  ...(rateLimitRedis === undefined
+    ? {}
+    : { rateLimitRedis, rateLimitPrefix: `${config.worker.redisPrefix}:` }),
 });
 
 sink.log = app.log;

@@ -79,7 +79,8 @@ export class Metrics {
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics ?? true) client.collectDefaultMetrics({ register: this.registry, prefix: 'volley_' });
+    if (options.defaultMetrics ?? true)
+      client.collectDefaultMetrics({ register: this.registry, prefix: 'volley_' });
   }
 
   /** Ids of finished jobs already observed, oldest first; bounded, so it is a cache, not job state. */
@@ -90,7 +91,8 @@ export class Metrics {
    * other processes, so the API learns of endings from the records and streams it serves.
    */
   noteJob(record: JobRecord): void {
-    if (record.startedAt === undefined || record.finishedAt === undefined || this.#observed.has(record.id)) return;
+    if (record.startedAt === undefined || record.finishedAt === undefined || this.#observed.has(record.id))
+      return;
     const seconds = (Date.parse(record.finishedAt) - Date.parse(record.startedAt)) / 1000;
     if (!Number.isFinite(seconds) || seconds < 0) return;
     this.jobDuration.observe({ status: record.status }, seconds);

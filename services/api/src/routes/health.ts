@@ -26,7 +26,11 @@ async function ready(backend: Backend): Promise<boolean> {
   }
 }
 
-export const healthRoutes: FastifyPluginCallbackZod<HealthRoutesOptions> = (app, { backend, metrics }, done) => {
+export const healthRoutes: FastifyPluginCallbackZod<HealthRoutesOptions> = (
+  app,
+  { backend, metrics },
+  done,
+) => {
   app.get(
     '/healthz',
     {
@@ -49,7 +53,8 @@ export const healthRoutes: FastifyPluginCallbackZod<HealthRoutesOptions> = (app,
       },
     },
     async () => {
-      if (!(await ready(backend))) throw apiError('unavailable', `the ${backend.kind} backend is not answering`);
+      if (!(await ready(backend)))
+        throw apiError('unavailable', `the ${backend.kind} backend is not answering`);
       return { ok: true as const, backend: backend.kind };
     },
   );
@@ -64,7 +69,8 @@ export const healthRoutes: FastifyPluginCallbackZod<HealthRoutesOptions> = (app,
       },
     },
     async (request, reply) => {
-      if (!(await metrics.refreshJobs(backend))) request.log.warn('backend counts unavailable; job gauges are stale');
+      if (!(await metrics.refreshJobs(backend)))
+        request.log.warn('backend counts unavailable; job gauges are stale');
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     },
   );

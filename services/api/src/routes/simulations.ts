@@ -55,7 +55,11 @@ export async function findOwned(backend: Backend, owner: string, id: string): Pr
 
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, ErrorEnvelopeSchema]));
 
-export const simulationRoutes: FastifyPluginCallbackZod<SimulationRoutesOptions> = (app, { backend, config, metrics }, done) => {
+export const simulationRoutes: FastifyPluginCallbackZod<SimulationRoutesOptions> = (
+  app,
+  { backend, config, metrics },
+  done,
+) => {
   const admitOrCount = (body: unknown, fillSeed: boolean) => {
     try {
       return admit(body, config.limits, { fillSeed });
@@ -107,7 +111,8 @@ export const simulationRoutes: FastifyPluginCallbackZod<SimulationRoutesOptions>
 
   const validateSchema = {
     summary: 'Validate a spec without running it',
-    description: 'The same checks as submitting: 200 with the network size, 400 `invalid_spec` with diagnostics, or 422 `limit_exceeded`.',
+    description:
+      'The same checks as submitting: 200 with the network size, 400 `invalid_spec` with diagnostics, or 422 `limit_exceeded`.',
     tags: ['simulations'],
     body: NetworkSpecSchema,
     response: { 200: ValidateResponseSchema, ...errors(400, 401, 413, 415, 422, 429) },
@@ -117,7 +122,11 @@ export const simulationRoutes: FastifyPluginCallbackZod<SimulationRoutesOptions>
     return { ok: true as const, size: program.size };
   };
   // `::` is find-my-way's escape for a literal colon: the route is `/v1/simulations:validate`.
-  app.post('/simulations::validate', { schema: validateSchema, validatorCompiler: compilerChecksBody }, validate);
+  app.post(
+    '/simulations::validate',
+    { schema: validateSchema, validatorCompiler: compilerChecksBody },
+    validate,
+  );
   app.post('/validate', { schema: validateSchema, validatorCompiler: compilerChecksBody }, validate);
 
   app.get(
@@ -184,7 +193,11 @@ export const simulationRoutes: FastifyPluginCallbackZod<SimulationRoutesOptions>
         throw apiError('not_ready', why, { status: record.status });
       }
       const results = await backend.getResults(record.id);
-      if (results === null) throw apiError('results_expired', `the results of simulation ${record.id} have expired or were deleted`);
+      if (results === null)
+        throw apiError(
+          'results_expired',
+          `the results of simulation ${record.id} have expired or were deleted`,
+        );
       let document = results;
       const wanted = request.query.monitors
         ?.split(',')
@@ -193,15 +206,26 @@ export const simulationRoutes: FastifyPluginCallbackZod<SimulationRoutesOptions>
       if (wanted !== undefined && wanted.length > 0) {
         const unknown = wanted.filter((m) => !Object.hasOwn(results.monitors, m));
         if (unknown.length > 0) {
-          throw apiError('unknown_monitor', `no monitor named ${unknown.map((m) => `"${m}"`).join(', ')} in this simulation`, {
-            unknown,
-            available: Object.keys(results.monitors),
-          });
+          throw apiError(
+            'unknown_monitor',
+            `no monitor named ${unknown.map((m) => `"${m}"`).join(', ')} in this simulation`,
+            {
+              unknown,
+              available: Object.keys(results.monitors),
+            },
+          );
         }
-        document = { ...results, monitors: Object.fromEntries(wanted.map((m) => [m, results.monitors[m]])) as typeof results.monitors };
+        document = {
+          ...results,
+          monitors: Object.fromEntries(
+            wanted.map((m) => [m, results.monitors[m]]),
+          ) as typeof results.monitors,
+        };
       }
       // Fastify pipes a stream as it is, without the serializer; the schema above documents what it carries.
-      return reply.type('application/json; charset=utf-8').send(jsonStream(document) as unknown as typeof document);
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(jsonStream(document) as unknown as typeof document);
     },
   );
 
@@ -210,7 +234,8 @@ export const simulationRoutes: FastifyPluginCallbackZod<SimulationRoutesOptions>
     {
       schema: {
         summary: 'Cancel a queued or running simulation, or delete a finished one',
-        description: '200 with the cancelled record, or 204 once a finished simulation, its event log and its results are deleted.',
+        description:
+          '200 with the cancelled record, or 204 once a finished simulation, its event log and its results are deleted.',
         tags: ['simulations'],
         params: IdParamsSchema,
         response: { 200: SimulationSchema, 204: z.null().describe('deleted'), ...errors(401, 404, 429) },

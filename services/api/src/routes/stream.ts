@@ -75,7 +75,16 @@ const DRAIN_POLL_MS = 10;
 
 function refuse(socket: WebSocket, err: ApiError): void {
   const status = err.statusCode;
-  socket.send(JSON.stringify({ error: { code: err.code, message: err.message, status, ...(err.details === undefined ? {} : { details: err.details }) } }));
+  socket.send(
+    JSON.stringify({
+      error: {
+        code: err.code,
+        message: err.message,
+        status,
+        ...(err.details === undefined ? {} : { details: err.details }),
+      },
+    }),
+  );
   socket.close(4000 + status, err.code);
 }
 
@@ -120,7 +129,13 @@ class StreamSession {
       } catch (err) {
         if (!this.live) return;
         this.log.error({ err, job: id }, 'reading the event log failed');
-        refuse(this.socket, apiError('unavailable', 'the event log cannot be read right now; reconnect with ?from=' + String(next)));
+        refuse(
+          this.socket,
+          apiError(
+            'unavailable',
+            'the event log cannot be read right now; reconnect with ?from=' + String(next),
+          ),
+        );
         return;
       }
       if (batch.length === 0) {
@@ -131,7 +146,8 @@ class StreamSession {
             refuse(this.socket, apiError('not_found', `simulation ${id} was deleted`));
             return;
           }
-          const terminal = record.status === 'completed' || record.status === 'failed' || record.status === 'cancelled';
+          const terminal =
+            record.status === 'completed' || record.status === 'failed' || record.status === 'cancelled';
           // A finished job whose log holds nothing more after a further check has nothing left to send.
           if (terminal && terminalSeen) {
             this.socket.close(1000, 'end of log');
@@ -161,7 +177,11 @@ class StreamSession {
   }
 }
 
-export const streamRoutes: FastifyPluginCallbackZod<StreamRouteOptions> = (app, { backend, metrics, stream, isClosing }, done) => {
+export const streamRoutes: FastifyPluginCallbackZod<StreamRouteOptions> = (
+  app,
+  { backend, metrics, stream, isClosing },
+  done,
+) => {
   app.route({
     method: 'GET',
     url: '/simulations/:id/stream',
@@ -190,11 +210,17 @@ export const streamRoutes: FastifyPluginCallbackZod<StreamRouteOptions> = (app, 
         const { id } = request.params as { id: string };
         const query = StreamQuerySchema.safeParse(request.query);
         if (!query.success) {
-          throw apiError('invalid_request', `invalid query: ${query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+          throw apiError(
+            'invalid_request',
+            `invalid query: ${query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          );
         }
         await findOwned(backend, request.owner, id);
         request.log.info({ job: id, from: query.data.from }, 'stream opened');
-        await new StreamSession(socket, backend, metrics, stream, isClosing, request.log).run(id, query.data.from);
+        await new StreamSession(socket, backend, metrics, stream, isClosing, request.log).run(
+          id,
+          query.data.from,
+        );
       } catch (err) {
         if (isApiError(err)) {
           if (socket.readyState === socket.OPEN) refuse(socket, err);
