@@ -193,7 +193,7 @@ export function backendContract(name: string, factory: HarnessFactory): void {
       const log = await readAll(h.backend, req.id);
       expectContiguous(log);
       expect(log[0]).toEqual({ seq: 1, type: 'status', status: 'running' });
-      const last = log[log.length - 1]!;
+      const last = log[log.length - 1];
       expect(last).toMatchObject({ type: 'done', status: 'completed' });
       expect(log.filter((m) => m.type === 'progress').length).toBeGreaterThan(0);
 
@@ -340,7 +340,7 @@ export function backendContract(name: string, factory: HarnessFactory): void {
       expect((await h.backend.list('nobody', { limit: 5 })).items).toEqual([]);
       expect((await h.backend.list('bob', { limit: 5, cursor: 'garbage' })).items).toEqual([]);
 
-      await h.backend.cancel(ids[1]!);
+      await h.backend.cancel(ids[1]);
       expect(await h.backend.countActive('bob')).toBe(4);
       expect(await h.backend.counts()).toMatchObject({ queued: 5, cancelled: 1 });
     });
