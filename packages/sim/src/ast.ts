@@ -15,8 +15,8 @@ export type Expr =
   | ({ k: 'name'; name: string } & Span)
   | ({ k: 'call'; name: string; args: Expr[] } & Span)
   | ({ k: 'unary'; op: '-' | '+' | 'not'; arg: Expr } & Span)
-  | ({ k: 'bin'; op: BinaryOp; left: Expr; right: Expr } & Span)
-  | ({ k: 'cmp'; op: CompareOp; left: Expr; right: Expr } & Span)
+  | ({ k: 'bin'; op: BinaryOp; left: Expr; right: Expr; opPos?: number } & Span)
+  | ({ k: 'cmp'; op: CompareOp; left: Expr; right: Expr; opPos?: number } & Span)
   | ({ k: 'logic'; op: 'and' | 'or'; left: Expr; right: Expr } & Span);
 
 export type AssignOp = '=' | '+=' | '-=' | '*=' | '/=';

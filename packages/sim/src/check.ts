@@ -77,6 +77,12 @@ export const NOISE_DIM = dimPow(SECOND, -0.5);
 export function typeOf(e: Expr, scope: Scope, where: Where, rep: Reporter): Type | undefined {
   const err = (node: Expr, message: string, code: 'dimension_mismatch' | 'type_error' = 'dimension_mismatch') =>
     rep.at(code, where.path, where.src, node.pos, node.end - node.pos, message);
+  /** Mismatched operands are reported at the operator, which is where the two sides meet. */
+  const errAtOp = (node: Expr, message: string) => {
+    const opPos = (node.k === 'bin' || node.k === 'cmp') && node.opPos !== undefined ? node.opPos : undefined;
+    if (opPos === undefined) return err(node, message);
+    rep.at('dimension_mismatch', where.path, where.src, opPos, node.k === 'bin' || node.k === 'cmp' ? node.op.length : 1, message);
+  };
   const visit = (n: Expr): Type | undefined => {
     switch (n.k) {
       case 'num':
@@ -114,7 +120,7 @@ export function typeOf(e: Expr, scope: Scope, where: Where, rep: Reporter): Type
         const r = visit(n.right);
         if (!l || !r) return undefined;
         if (!dimEq(l.dim, r.dim) && !isZeroLiteral(n.left) && !isZeroLiteral(n.right)) {
-          err(n, `cannot compare ${dimName(l.dim)} and ${dimName(r.dim)}`);
+          errAtOp(n, `cannot compare ${dimName(l.dim)} and ${dimName(r.dim)}`);
           return undefined;
         }
         return { dim: DIMENSIONLESS, bool: true };
@@ -130,7 +136,7 @@ export function typeOf(e: Expr, scope: Scope, where: Where, rep: Reporter): Type
           case '%': {
             if (!dimEq(l.dim, r.dim)) {
               const verb = n.op === '+' ? 'add' : n.op === '-' ? 'subtract' : 'take the remainder of';
-              err(n, `cannot ${verb} ${dimName(l.dim)} and ${dimName(r.dim)}`);
+              errAtOp(n, `cannot ${verb} ${dimName(l.dim)} and ${dimName(r.dim)}`);
               return undefined;
             }
             const value = both ? (n.op === '+' ? l.value! + r.value! : n.op === '-' ? l.value! - r.value! : pyMod(l.value!, r.value!)) : undefined;

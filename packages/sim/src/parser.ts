@@ -130,9 +130,10 @@ class Parser {
     // Python chains comparisons: a < b < c means a < b and b < c.
     let result: Expr | undefined;
     while (this.peek().kind === 'op' && COMPARE.has(this.peek().text)) {
-      const op = this.next().text as CompareOp;
+      const opTok = this.next();
+      const op = opTok.text as CompareOp;
       const right = this.sum();
-      const cmp: Expr = { k: 'cmp', op, left, right, pos: left.pos, end: right.end };
+      const cmp: Expr = { k: 'cmp', op, left, right, pos: left.pos, end: right.end, opPos: opTok.pos };
       result = result ? { k: 'logic', op: 'and', left: result, right: cmp, pos: result.pos, end: cmp.end } : cmp;
       left = right;
     }
@@ -141,18 +142,20 @@ class Parser {
   private sum(): Expr {
     let left = this.term();
     while (this.isOp('+') || this.isOp('-')) {
-      const op = this.next().text as '+' | '-';
+      const opTok = this.next();
+      const op = opTok.text as '+' | '-';
       const right = this.term();
-      left = { k: 'bin', op, left, right, pos: left.pos, end: right.end };
+      left = { k: 'bin', op, left, right, pos: left.pos, end: right.end, opPos: opTok.pos };
     }
     return left;
   }
   private term(): Expr {
     let left = this.unary();
     while (this.isOp('*') || this.isOp('/') || this.isOp('//') || this.isOp('%')) {
-      const op = this.next().text as '*' | '/' | '//' | '%';
+      const opTok = this.next();
+      const op = opTok.text as '*' | '/' | '//' | '%';
       const right = this.unary();
-      left = { k: 'bin', op, left, right, pos: left.pos, end: right.end };
+      left = { k: 'bin', op, left, right, pos: left.pos, end: right.end, opPos: opTok.pos };
     }
     return left;
   }

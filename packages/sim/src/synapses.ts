@@ -369,7 +369,15 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
   }
   if (rep.count > before) return undefined;
 
-  const needsPre = true;
+  // The presynaptic index of each synapse is stored only when code needs it at run time; otherwise
+  // it is implied by the CSR offsets (12 bytes per synapse with one weight and a shared delay).
+  const runtimeExprs: Expr[] = [
+    ...onPre.flatMap((st) => [st.expr, { k: 'name', name: st.target, pos: 0, end: 0 } as Expr]),
+    ...onPost.flatMap((st) => [st.expr, { k: 'name', name: st.target, pos: 0, end: 0 } as Expr]),
+    ...summedTargets.map(({ v }) => v.expr!),
+    ...clockDriven.map((v) => v.expr!),
+  ].map((e) => inlineSubexpressions(e, model));
+  const needsPre = runtimeExprs.some((e) => [...identifiers(e)].some((n) => n === 'i' || resolve(n)?.where === 'pre')) || onPost.length > 0;
   return {
     name,
     writes,
@@ -393,10 +401,10 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
       const order = new Int32Array(count); // creation index → storage index
       for (let s = 0; s < count; s++) order[s] = fill[ci.data[s]!]!++;
       const POST = new Int32Array(count);
-      const PRE = new Int32Array(needsPre ? count : 0);
+      let PRE = new Int32Array(count);
       for (let s = 0; s < count; s++) {
         POST[order[s]!] = cj.data[s]!;
-        if (needsPre) PRE[order[s]!] = ci.data[s]!;
+        PRE[order[s]!] = ci.data[s]!;
       }
       ci.data = new Int32Array(0);
       cj.data = new Int32Array(0);
@@ -425,6 +433,22 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
         else out.set(tmp.subarray(0, out.length));
         if (vname === 'delay') S.set('_delay', delays!);
       }
+      if (!needsPre) {
+        PRE = new Int32Array(0);
+        env.PRE = PRE;
+      }
+      const preOf = needsPre
+        ? (s: number) => PRE[s]!
+        : (s: number) => {
+            let lo = 0;
+            let hi = preRT.N;
+            while (hi - lo > 1) {
+              const mid = (lo + hi) >> 1;
+              if (preOffsets[mid]! <= s) lo = mid;
+              else hi = mid;
+            }
+            return lo;
+          };
       // 4. Delays in steps.
       let maxDelay = 0;
       let delaySteps: Int32Array | undefined;
@@ -562,7 +586,7 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
           return events - before;
         },
         recorder: (vname) => {
-          if (vname === 'i') return (s) => PRE[s]! - pre.lo;
+          if (vname === 'i') return (s) => preOf(s) - pre.lo;
           if (vname === 'j') return (s) => POST[s]! - post.lo;
           if (vname === 'delay') return delays ? (s) => delays![s]! : () => sharedDelay;
           const a = S.get(vname);
@@ -586,12 +610,12 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
           const i = new Array<number>(count);
           const j = new Array<number>(count);
           for (let r = 0; r < count; r++) {
-            i[r] = PRE[order[r]!]! - pre.lo;
+            i[r] = preOf(order[r]!) - pre.lo;
             j[r] = POST[order[r]!]! - post.lo;
           }
           return { type: 'snapshot', values, i, j };
         },
-        memoryBytes: () => count * (4 + 4 + 8 * S.size + (delaySteps ? 12 : 0)) + preOffsets.byteLength,
+        memoryBytes: () => POST.byteLength + PRE.byteLength + [...S.values()].reduce((a, x) => a + x.byteLength, 0) + (delaySteps?.byteLength ?? 0) + preOffsets.byteLength + (postSyn?.byteLength ?? 0) + (postOffsets?.byteLength ?? 0),
       };
       return rt;
     },

@@ -1,13 +1,8 @@
 import { it } from 'vitest';
-import { parseExpression, parseStatements, parseEquations, ParseError } from './parser.js';
-import { show } from './ast.js';
-import { compile, run } from './index.js';
+import { dimName, UNITS, dimPow, dimMul, dimDiv, SECOND, METRE, AMPERE, VOLT_DIM, KILOGRAM } from './units.js';
 it('scratch', () => {
-  for (const s of ['-x**2', '2**-1', 'a < b < c', 'not a and b or c', 'a // b % c', 'f(x, y+1)', '1.', '.5', '1e-3', '-2**2', 'a**b**c', '(a+b)*c', 'True', 'x if y', '1.5.3', 'a +', '(a', 'a b', '3x', 'a $ b', '']) {
-    try { const e = parseExpression(s); console.log(JSON.stringify(s), '=>', show(e), e.pos, e.end); } catch (e) { if (e instanceof ParseError) console.log(JSON.stringify(s), 'ERR', e.message, e.pos, e.length); else throw e; }
-  }
-  console.log(JSON.stringify(parseStatements('x += e; y = 2 # c\nz -= 1')));
-  console.log(JSON.stringify(parseEquations('dv/dt = (I-v)/tau : volt (unless refractory)\nI = g*(E-v) : amp\ntau : second (constant, shared)\ng : siemens/meter**2\ndx/dt = xi*second**-0.5 : 1\nb : boolean')));
-  const r = compile({ version: 1, duration: '1*ms', groups: { G: { type: 'neurons', N: 1, model: 'dv/dt = (v + 1*ms)/tau : volt' } }, constants: { tau: '10*ms' } });
-  console.log(JSON.stringify(r));
+  const d = (n: string) => UNITS.get(n)!.dim;
+  const cases: [string, any][] = [['v/s', dimDiv(VOLT_DIM, SECOND)], ['m2', dimPow(METRE, 2)], ['s-0.5', dimPow(SECOND, -0.5)], ['v2', dimPow(VOLT_DIM, 2)], ['S/m2', dimDiv(d('siemens'), dimPow(METRE, 2))], ['A/m2', dimDiv(AMPERE, dimPow(METRE,2))], ['F/m2', dimDiv(d('farad'), dimPow(METRE,2))], ['1/V', dimPow(VOLT_DIM,-1)], ['V*s^-0.5', dimMul(VOLT_DIM, dimPow(SECOND,-0.5))], ['kg', KILOGRAM], ['s2', dimPow(SECOND,2)], ['Hz', d('Hz')], ['molar', d('molar')], ['ohm*m', dimMul(d('ohm'), METRE)], ['A/s', dimDiv(AMPERE, SECOND)], ['V/A', dimDiv(VOLT_DIM, AMPERE)], ['s/V', dimDiv(SECOND, VOLT_DIM)] ];
+  for (const [n, x] of cases) console.log(n, '=>', dimName(x));
+  console.log(UNITS.size, ['Ohm','MOhm','kOhm','Mohm','mM','uM','M','kg','g','mg','ms','msecond2','um2','mmolar','mmole','mmol','umol','dm','cm','fF'].map(n => n + ':' + JSON.stringify(UNITS.get(n))).join('\n'));
 });
