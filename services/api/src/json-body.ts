@@ -3,7 +3,8 @@
  * `invalid_json` carrying the position, line and column of the mistake.
  */
 import type { FastifyInstance } from 'fastify';
-import { apiError } from './errors.js';
+import { apiError, ERRORS } from './errors.js';
+import { findJsonSyntaxError } from './json-syntax.js';
 
 export interface JsonPosition {
   position: number;
@@ -25,14 +26,6 @@ export function locate(text: string, position: number): JsonPosition {
   return { position, line, column: end - lineStart + 1 };
 }
 
-/** Where V8's JSON.parse message says it stopped; the end of the text for "Unexpected end". */
-function errorPosition(message: string, text: string): number | undefined {
-  const match = /at position (\d+)/.exec(message);
-  if (match) return Number(match[1]);
-  if (/end of JSON input/i.test(message)) return text.length;
-  return undefined;
-}
-
 export function installJsonParser(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
   // Only JSON is accepted: a text/plain body gets 415 rather than being read as a string spec.
@@ -48,25 +41,27 @@ export function installJsonParser(app: FastifyInstance): void {
         done(null, value);
         return;
       }
-      // Fastify's error names no position; JSON.parse's does. Parse again only to locate the mistake
-      // (on this error path only); when it parses, the refusal was a forbidden __proto__/constructor key.
-      let reason = 'it uses a forbidden key (__proto__ or constructor.prototype)';
-      try {
-        JSON.parse(text);
-      } catch (syntax) {
-        reason = syntax instanceof Error ? syntax.message : String(syntax);
+      // Fastify's error names no position, and V8's names one only for some mistakes: scan for it
+      // (on this error path only). A text that scans clean was refused for a forbidden key.
+      const syntax = findJsonSyntaxError(text);
+      if (syntax === undefined) {
+        const forbidden = /"(__proto__|constructor)"/.test(text);
+        done(
+          apiError(
+            'invalid_json',
+            forbidden
+              ? 'the request body is not valid JSON: it uses a forbidden key (__proto__ or constructor.prototype)'
+              : ERRORS.invalid_json.message,
+          ),
+          undefined,
+        );
+        return;
       }
-      const position = errorPosition(reason, text);
-      const where = position === undefined ? undefined : locate(text, position);
-      const cleaned = reason
-        .replace(/\s*in JSON at position \d+.*$/, '')
-        .replace(/^Unexpected end of JSON input$/, 'unexpected end of input');
+      const where = locate(text, syntax.position);
       done(
         apiError(
           'invalid_json',
-          where === undefined
-            ? `the request body is not valid JSON: ${cleaned}`
-            : `the request body is not valid JSON: ${cleaned} at line ${where.line}, column ${where.column}`,
+          `the request body is not valid JSON: ${syntax.message} at line ${where.line}, column ${where.column}`,
           where,
         ),
         undefined,
