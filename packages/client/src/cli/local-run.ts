@@ -6,7 +6,7 @@
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
-import { compile, createSimulation, type Program, type Results } from '@volley/sim';
+import { SpecRuntimeError, compile, createSimulation, type Program, type Results } from '@volley/sim';
 import { formatDiagnostics } from './diagnostic-report.js';
 import { writeJson } from './json-writer.js';
 import { ProgressBar, formatSeconds } from './progress-bar.js';
@@ -38,7 +38,7 @@ export interface RunFlags {
 
 export async function runCommand(path: string, flags: RunFlags): Promise<number> {
   const { program, spec } = await compileFile(path, flags.seed);
-  const sim = createSimulation(program);
+  const sim = userErrors(path, () => createSimulation(program));
   const chunkSteps = Math.max(1, flags.chunkSteps ?? Math.round(0.01 / program.dt));
   const bar = new ProgressBar(process.stderr);
   let spikes = 0;
@@ -50,7 +50,7 @@ export async function runCommand(path: string, flags: RunFlags): Promise<number>
   try {
     let lastYield = Date.now();
     while (!sim.done && !interrupted) {
-      const chunk = sim.advance(chunkSteps);
+      const chunk = userErrors(path, () => sim.advance(chunkSteps));
       for (const ev of chunk.events) {
         if (ev.type === 'spikes') spikes += ev.i.length;
         else if (ev.type === 'progress') {
@@ -90,6 +90,16 @@ export async function runCommand(path: string, flags: RunFlags): Promise<number>
     out(summarize(results, specName(spec)));
   }
   return interrupted ? ExitCode.interrupted : ExitCode.ok;
+}
+
+/** Mistakes the compiler cannot see (they show once the network is built) are the user's, not bugs. */
+function userErrors<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof SpecRuntimeError) throw new CliError(`${path}: ${e.message}`);
+    throw e;
+  }
 }
 
 function lastTime(results: Results, program: Program): number {

@@ -28,6 +28,8 @@ export function formatCount(n: number): string {
 }
 
 export function formatRate(hz: number): string {
+  if (hz >= 1e6) return `${trim(hz / 1e6)} MHz`;
+  if (hz >= 1e4) return `${trim(hz / 1e3)} kHz`;
   return `${hz.toFixed(hz >= 100 ? 0 : hz >= 10 ? 1 : 2)} Hz`;
 }
 

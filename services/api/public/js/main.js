@@ -36,7 +36,7 @@ const state = {
   id: null,
   name: '',
   stream: null,
-  spikes: 0,
+  messageMs: 0,
   // Stream throughput, spikes per wall-clock second over the last second.
   window: [],
 };
@@ -53,6 +53,10 @@ window.volleyViewer = {
   },
   get id() {
     return state.id;
+  },
+  /** Main-thread milliseconds spent handling stream messages and drawing, for performance tests. */
+  get timing() {
+    return { messageMs: state.messageMs, drawMs: raster.drawMs + rate.drawMs };
   },
 };
 
@@ -116,14 +120,20 @@ async function loadExamples() {
   }
 }
 
+let exampleSeq = 0;
+
 async function loadExample(file) {
+  const seq = ++exampleSeq;
   const res = await fetch(`examples/${encodeURIComponent(file)}`);
+  if (seq !== exampleSeq) return; // another example was picked meanwhile
   if (!res.ok) {
     editor.showMessage(`cannot load example ${file}: HTTP ${res.status}`);
     return;
   }
-  editor.text = await res.text();
-  validateNow();
+  const text = await res.text();
+  if (seq !== exampleSeq) return;
+  editor.text = text;
+  void validateNow();
 }
 
 $('upload').addEventListener('change', async (ev) => {
@@ -132,7 +142,7 @@ $('upload').addEventListener('change', async (ev) => {
   editor.text = await file.text();
   $('example').value = '';
   ev.target.value = '';
-  validateNow();
+  void validateNow();
 });
 
 $('editor').addEventListener('dragover', (ev) => ev.preventDefault());
@@ -142,7 +152,7 @@ $('editor').addEventListener('drop', async (ev) => {
   ev.preventDefault();
   editor.text = await file.text();
   $('example').value = '';
-  validateNow();
+  void validateNow();
 });
 
 // ---- validation as you type -------------------------------------------------------------------
@@ -163,7 +173,8 @@ function setValidity(text, kind = '') {
 }
 
 function describeSize(size) {
-  return `${formatCount(size.neurons)} neurons · ~${formatCount(Math.round(size.synapses))} synapses · ${formatCount(size.steps)} steps`;
+  const plural = (n, word) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+  return `${plural(size.neurons, 'neuron')} · ~${plural(Math.round(size.synapses), 'synapse')} · ${plural(size.steps, 'step')}`;
 }
 
 async function validateNow() {
@@ -272,7 +283,11 @@ function watch(sim, spec) {
       return url;
     },
     {
-      message: (msg) => onMessage(msg),
+      message: (msg) => {
+        const t0 = performance.now();
+        onMessage(msg);
+        state.messageMs += performance.now() - t0;
+      },
       end: (final) => onEnd(final),
       fail: (err) => {
         setStatus('error');
@@ -394,8 +409,9 @@ $('open-form').addEventListener('submit', (ev) => {
   void open($('open-id').value);
 });
 
-setStatus('idle');
+setStatus('loading');
 await loadExamples();
+setStatus('idle');
 const fromHash = decodeURIComponent(location.hash.slice(1));
 if (fromHash !== '') {
   $('open-id').value = fromHash;

@@ -56,8 +56,9 @@ export class RasterPlot {
     this.axes = axes;
     this.ctx = canvas.getContext('2d', { alpha: false });
     this.axesCtx = axes.getContext('2d');
-    this.reset();
     this.frame = 0;
+    this.drawMs = 0;
+    this.reset();
     new ResizeObserver(() => this.relayout()).observe(canvas);
   }
 
@@ -94,7 +95,7 @@ export class RasterPlot {
   }
 
   setDuration(duration) {
-    if (duration > 0 && Math.abs(duration - this.duration) > 1e-12) {
+    if (duration > 0 && Math.abs(duration - this.duration) > 1e-9 * duration) {
       this.duration = duration;
       this.needsLayout = true;
       this.schedule();
@@ -195,6 +196,15 @@ export class RasterPlot {
   }
 
   draw() {
+    const started = performance.now();
+    try {
+      this.paint();
+    } finally {
+      this.drawMs += performance.now() - started;
+    }
+  }
+
+  paint() {
     this.frame = 0;
     if (this.needsLayout) this.layout();
     if (!(this.duration > 0)) {
@@ -258,8 +268,11 @@ export class RasterPlot {
       const fmt = timeFormatter(this.duration);
       for (const v of ticks(0, this.duration, 8)) {
         const x = left + (v / this.duration) * w;
+        const label = fmt(v);
+        const half = ctx.measureText(label).width / 2;
         ctx.fillRect(x, top + h, ratio, 4 * ratio);
-        ctx.fillText(fmt(v), x, top + h + 6 * ratio);
+        // Keep the last label inside the canvas.
+        ctx.fillText(label, Math.min(x, this.axes.width - half - ratio), top + h + 6 * ratio);
       }
     }
     ctx.textAlign = 'right';

@@ -9,6 +9,7 @@ export class RatePlot {
     this.canvas = canvas;
     this.ctx = canvas.getContext('2d');
     this.frame = 0;
+    this.drawMs = 0;
     this.reset(0);
     new ResizeObserver(() => this.schedule()).observe(canvas);
   }
@@ -23,7 +24,9 @@ export class RatePlot {
   }
 
   setDuration(duration) {
-    if (!(duration > 0) || duration === this.duration) return;
+    // The duration is derived from each progress message (t·steps/step): ignore rounding noise.
+    if (!(duration > 0) || Math.abs(duration - this.duration) <= 1e-9 * duration) return;
+    if (this.duration > 0) return; // fixed once known: re-binning would lose the counts
     this.duration = duration;
     // About 1 ms bins, between 20 and 400 of them.
     const n = Math.max(20, Math.min(400, Math.round(duration / 1e-3)));
@@ -60,6 +63,15 @@ export class RatePlot {
   }
 
   draw() {
+    const started = performance.now();
+    try {
+      this.paint();
+    } finally {
+      this.drawMs += performance.now() - started;
+    }
+  }
+
+  paint() {
     this.frame = 0;
     const ratio = fitCanvas(this.canvas);
     const ctx = this.ctx;
