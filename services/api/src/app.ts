@@ -248,7 +248,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     transformObject: jsonSchemaTransformObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: 64 * 1024 },
+    // On shutdown, streams end with 1001 "going away", so clients reconnect (to another replica) with ?from=.
+    preClose(done) {
+      const server = this.websocketServer;
+      for (const client of server.clients) client.close(1001, 'server shutting down');
+      server.close();
+      done();
+    },
+  });
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   await app.register(healthRoutes, { backend, metrics });

@@ -286,3 +286,32 @@ describe('GET /v1/simulations/:id/stream', () => {
     await fetch(`http://${base}${job.links.self}`, { method: 'DELETE', headers: auth(ALICE) });
   });
 });
+
+describe('shutdown', () => {
+  it('ends open streams with 1001 "going away", so clients resume elsewhere', async () => {
+    const config = loadConfig({ LOG_LEVEL: 'silent' });
+    const workerConfig = loadWorkerConfig({ LOG_LEVEL: 'silent', WORKER_CONCURRENCY: '1' });
+    const backend = await createBackend(workerConfig);
+    const worker = await startWorker(workerConfig, backend);
+    const app = await buildApp({ backend, config });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const port = (app.server.address() as AddressInfo).port;
+      const res = await fetch(`http://127.0.0.1:${port}/v1/simulations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...BUSY, duration: '100*second' }),
+      });
+      const { links } = (await res.json()) as Submitted;
+      const ws = new WebSocket(`ws://127.0.0.1:${port}${links.stream}`);
+      const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+      await new Promise<void>((resolve) => ws.once('message', () => resolve()));
+      await app.close();
+      expect(await closed).toBe(1001);
+    } finally {
+      await app.close();
+      await worker.close(0);
+      await backend.close();
+    }
+  });
+});
