@@ -230,6 +230,22 @@ export function backendContract(name: string, factory: HarnessFactory): void {
       expect(Date.now() - t0).toBeLessThan(1000); // finished job: no waiting
     });
 
+    it('runs with the request’s seed, and returns small results intact', async () => {
+      const h = await make();
+      await h.startWorker();
+      // Spikes only: packed results of a few hundred bytes (small Buffers live in a shared pool).
+      const { seed: _seed, monitors, ...rest } = SEED_THREE;
+      const unseeded = { ...rest, monitors: { spikes: monitors.spikes } };
+      const req = { ...submitRequest({ ...unseeded, seed: 1 }), spec: unseeded, seed: 12345 };
+      expect((await h.backend.submit(req)).seed).toBe(12345);
+      await readAll(h.backend, req.id);
+      const compiled = compile({ ...unseeded, seed: 12345 });
+      if (!compiled.ok) throw new Error('does not compile');
+      const results = await h.backend.getResults(req.id);
+      expect(results?.seed).toBe(12345);
+      expect(comparable(results!)).toEqual(comparable(run(compiled.program, { id: req.id })));
+    });
+
     it('wakes a blocked reader as soon as the first event is written', async () => {
       const h = await make();
       const req = submitRequest(SEED_THREE);

@@ -21,6 +21,7 @@ import {
   bodies,
   message,
   runAttempt,
+  seededSpec,
   workerLostError,
   type AppendResult,
   type JobEnd,
@@ -103,7 +104,7 @@ export class EmbeddedBackend implements Backend {
     if (req.name !== undefined) record.name = req.name;
     const entry: Entry = {
       record,
-      spec: req.spec,
+      spec: seededSpec(req.spec, req.seed),
       log: [],
       token: null,
       order: ++this.#order,

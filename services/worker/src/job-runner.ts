@@ -143,3 +143,11 @@ export const message = (seq: number, body: string) => `{"seq":${seq},${body}`;
 
 export const workerLostError = (retrying: boolean): JobError =>
   jobError('worker_lost', `the worker running this job stopped responding${retrying ? '; retrying' : ''}`);
+
+/**
+ * The spec a worker runs: the submitted one with `seed` set to the request's, so the results (and a
+ * retry) use exactly the seed the record reports, even if the caller left it out of the spec.
+ */
+export function seededSpec(spec: unknown, seed: number): unknown {
+  return spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? { ...spec, seed } : spec;
+}

@@ -8,6 +8,7 @@ import type { Results } from '@volley/sim';
 import type { Backend, JobRecord, JobStatus, Page, StreamMessage, SubmitRequest } from './backend.js';
 import type { Config } from './config.js';
 import { jobError } from './job-errors.js';
+import { seededSpec } from './job-runner.js';
 import { checkEvictionPolicy, isTerminal, QUEUE_NAME, RedisStore } from './redis-store.js';
 import { defaultLogger, type Logger, type WorkerOptions } from './worker-handle.js';
 
@@ -54,7 +55,7 @@ export class RedisBackend implements Backend {
     try {
       await this.#queue.add(
         'simulate',
-        { id: req.id, spec: req.spec },
+        { id: req.id, spec: seededSpec(req.spec, req.seed) },
         {
           jobId: req.id,
           attempts: this.#config.jobRetries + 1,

@@ -45,10 +45,11 @@ export default function simulate(task: SimTask): SimTaskResult | ReturnType<type
   const results = run(compiled.program, options);
   const stats: RunStats = results.stats;
   const packed = packResults(results);
-  // A transferable needs the whole ArrayBuffer; zlib's output may be a view into a bigger one.
-  const own =
-    packed.byteOffset === 0 && packed.byteLength === packed.buffer.byteLength ? packed : Buffer.from(packed);
+  // Transferred, so it must own its whole ArrayBuffer: zlib's output (like any small Buffer) may be
+  // a view into a shared pool, which must neither be sent as a whole nor taken away from the thread.
+  const own = new Uint8Array(packed.byteLength);
+  own.set(packed);
   port.postMessage({ kind: 'end', chunks: posted } satisfies EndMessage);
-  const result: SimTaskResult = { ok: true, packed: new Uint8Array(own.buffer, 0, own.byteLength), stats };
+  const result: SimTaskResult = { ok: true, packed: own, stats };
   return move({ [transferableSymbol]: own.buffer, [valueSymbol]: result });
 }
