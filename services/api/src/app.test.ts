@@ -483,6 +483,13 @@ describe('limits per key', () => {
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
       expect((await h.app.inject({ url: '/v1/simulations', headers: auth(BOB) })).statusCode).toBe(200);
       expect((await h.app.inject({ url: '/healthz' })).statusCode).toBe(200);
+      // Guessing keys is limited too, per client IP.
+      const guesses = [];
+      for (let k = 0; k < 4; k++)
+        guesses.push(
+          (await h.app.inject({ url: '/v1/simulations', headers: auth(`guess-${k}`) })).statusCode,
+        );
+      expect(guesses).toEqual([401, 401, 401, 429]);
     } finally {
       await h.close();
     }

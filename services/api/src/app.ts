@@ -114,22 +114,9 @@ const v1Routes: FastifyPluginAsync<V1Options> = async (app, opts) => {
   app.decorateRequest('owner', '');
   app.decorateRequest('streamRefusal', undefined);
 
-  app.addHook('onRequest', (request, _reply, done) => {
-    const stream = isStreamRoute(request);
-    try {
-      authenticate(auth, request, stream);
-    } catch (err) {
-      const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket';
-      if (!(stream && upgrade && isApiError(err))) {
-        done(err as Error);
-        return;
-      }
-      request.streamRefusal = err;
-    }
-    done();
-  });
-
   await app.register(fastifyRateLimit, {
+    // Applied by the hook below, after the key is known, rather than per route.
+    global: false,
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
     // Per key when keys are configured; per client IP in open mode (everyone is `anonymous` there) and for refused keys.
@@ -146,6 +133,24 @@ const v1Routes: FastifyPluginAsync<V1Options> = async (app, opts) => {
     ...(opts.rateLimitRedis === undefined
       ? {}
       : { redis: opts.rateLimitRedis, nameSpace: `${opts.rateLimitPrefix ?? 'volley:'}ratelimit:` }),
+  });
+  const rateLimit = app.rateLimit();
+
+  // Identify the caller, count the request against its key (or IP), then refuse a bad key: so
+  // guessing keys is rate limited too, and a rate-limited caller learns nothing about its key.
+  app.addHook('onRequest', async (request, reply) => {
+    const stream = isStreamRoute(request);
+    let refusal: unknown;
+    try {
+      authenticate(auth, request, stream);
+    } catch (err) {
+      refusal = err;
+    }
+    await rateLimit.call(app, request, reply);
+    if (refusal === undefined) return;
+    const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket';
+    if (stream && upgrade && isApiError(refusal)) request.streamRefusal = refusal;
+    else throw refusal;
   });
 
   await app.register(simulationRoutes, { backend, config, metrics });
