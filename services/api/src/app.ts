@@ -140,16 +140,17 @@ const v1Routes: FastifyPluginAsync<V1Options> = async (app, opts) => {
   // guessing keys is rate limited too, and a rate-limited caller learns nothing about its key.
   app.addHook('onRequest', async (request, reply) => {
     const stream = isStreamRoute(request);
-    let refusal: unknown;
+    let refusal: ApiError | undefined;
     try {
       authenticate(auth, request, stream);
     } catch (err) {
+      if (!isApiError(err)) throw err;
       refusal = err;
     }
     await rateLimit.call(app, request, reply);
     if (refusal === undefined) return;
     const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket';
-    if (stream && upgrade && isApiError(refusal)) request.streamRefusal = refusal;
+    if (stream && upgrade) request.streamRefusal = refusal;
     else throw refusal;
   });
 
