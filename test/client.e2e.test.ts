@@ -365,7 +365,7 @@ describe('volley CLI against the API', () => {
     const v = await volley(['validate', bad]);
     expect(v.code).toBe(1);
     expect(v.stderr).toMatch(/groups\.G\.threshold line 1 col \d+: /);
-    expect(v.stderr).toContain('    v > 0.8*mV\n    ^');
+    expect(v.stderr).toMatch(/\n {4}v > 0\.8\*mV\n {4}\s*\^~*\n/);
     const s = await volley(['submit', bad]);
     expect(s.code).toBe(1);
     expect(s.stderr).toMatch(/groups\.G\.threshold line 1 col \d+: /);

@@ -61,14 +61,14 @@ export class ProgressBar {
   private draw(now: number): void {
     this.lastDraw = now;
     this.shown = true;
-    const columns = this.out.columns ?? 80;
+    // A pseudo-terminal may report 0 columns.
+    const columns = this.out.columns || 80;
     const pct = `${(this.fraction * 100).toFixed(0).padStart(3)}%`;
-    const eta = this.eta(now);
-    const tail = ` ${pct}  ${this.label}${eta}`;
-    const width = Math.max(10, Math.min(40, columns - tail.length - 3));
+    const tail = ` ${pct}  ${this.label}${this.eta(now)}`;
+    const width = Math.max(10, Math.min(40, columns - tail.length - 1));
     const filled = Math.round(this.fraction * width);
-    const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    this.out.write(`\r\x1b[2K${bar}${tail}`.slice(0, columns + 8));
+    const line = ('█'.repeat(filled) + '░'.repeat(width - filled) + tail).slice(0, columns - 1);
+    this.out.write(`\r\x1b[2K${line}`);
   }
 
   private eta(now: number): string {

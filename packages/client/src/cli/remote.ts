@@ -135,8 +135,11 @@ export async function resultsCommand(
     if (target !== '-') err(`wrote ${target}`);
     return ExitCode.ok;
   }
-  const results = await client.results(id, monitors.length > 0 ? { monitors } : {});
-  out(summarize(results));
+  const [results, record] = await Promise.all([
+    client.results(id, monitors.length > 0 ? { monitors } : {}),
+    client.get(id),
+  ]);
+  out(summarize(results, record.name === undefined ? id : `${record.name} (${id})`));
   return ExitCode.ok;
 }
 

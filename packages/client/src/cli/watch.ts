@@ -70,6 +70,7 @@ export async function watchSimulation(
           if (msg.status !== status) {
             status = msg.status;
             bar.log(`${id}: ${status}`);
+            bar.update(0, status);
           }
           break;
         case 'spikes':
