@@ -171,6 +171,8 @@ describe.skipIf(!existsSync(CHROMIUM))('viewer', () => {
     const marked = await page.textContent('.backdrop mark');
     expect(marked?.length).toBeGreaterThan(0);
     expect('v > 0.8*mV').toContain(marked!);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer-errors.png') });
 
     await page.fill('#spec', '{\n  "version": 1,\n  "dt": 0.1*ms\n}');
     await expect
