@@ -108,7 +108,9 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 step "2/5 docker/build.sh $work/out api worker"
-if ! bash "$root/docker/build.sh" "$work/out" api worker 2>&1 | sed 's/^/[deploy-check]   /'; then
+# (pnpm's progress lines and boxed notices left out)
+if ! bash "$root/docker/build.sh" "$work/out" api worker 2>&1 |
+  sed -E '/Progress: resolved|^[[:space:]]*$|[│╭╰]/d; s/^/[deploy-check]   /'; then
   fail "docker/build.sh failed"
 fi
 for s in api worker; do
