@@ -124,11 +124,11 @@ describe.each(CASES)('Brian 2 reference: $name ($covers)', ({ name, rtol }) => {
     const v = monitor(volley, mon, 'state');
     expect(v.record).toEqual(b.record);
     expect(v.t.length).toBe(b.t.length);
-    const tDiff = Math.max(0, ...v.t.map((t, k) => Math.abs(t - b.t[k]!)));
+    const tDiff = Math.max(0, ...v.t.map((t, k) => Math.abs(t - b.t[k])));
     expect(tDiff).toBeLessThanOrEqual(1e-9 * dt);
     expect(Object.keys(v.values).sort()).toEqual(Object.keys(b.values).sort());
     for (const [variable, traces] of Object.entries(b.values)) {
-      const mine = v.values[variable]!;
+      const mine = v.values[variable];
       expect(mine.length, `${variable}: number of traces`).toBe(traces.length);
       traces.forEach((trace, r) => {
         const label = `${variable}[${b.record[r]}]`;
@@ -136,7 +136,7 @@ describe.each(CASES)('Brian 2 reference: $name ($covers)', ({ name, rtol }) => {
           expect(mine[r], label).toEqual(trace);
           return;
         }
-        const mismatch = compareTrace(mine[r]!, trace, rtol);
+        const mismatch = compareTrace(mine[r], trace, rtol);
         const where = mismatch && { ...mismatch, t: b.t[mismatch.sample] };
         expect(where, `${label} differs from Brian 2 (t in s, values in SI)`).toBeUndefined();
       });
@@ -189,12 +189,12 @@ describe('Brian 2 reference: semantics pinned by the fixtures', () => {
   it('refractory 5 ms: a neuron that spiked at step s spikes again at s + 50 at the earliest', () => {
     const r = simulate(readFixture<Spec>('lif-refractory.spec.json'));
     const steps = spikeSteps(monitor(r, 'spikes', 'spikes'), 1e-4).filter(([, i]) => i === 3);
-    const gaps = steps.slice(1).map(([s], k) => s - steps[k]![0]);
+    const gaps = steps.slice(1).map(([s], k) => s - steps[k][0]);
     expect(gaps.length).toBeGreaterThan(5);
     // neuron 3 is driven hard: it fires as soon as it is allowed to, plus the climb from reset
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(50);
-    const nr = monitor(r, 'vm', 'state').values.not_refractory![3]!;
-    const [first] = steps[0]!;
+    const nr = monitor(r, 'vm', 'state').values.not_refractory[3];
+    const [first] = steps[0];
     // the sample at step s+1 is taken before step s+1's update: refractory for steps s+1 … s+49
     expect(nr.slice(first + 1, first + 50).every((x) => x === 0)).toBe(true);
     expect(nr[first + 50]).toBe(0); // recorded before the update that recomputes it

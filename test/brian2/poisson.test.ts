@@ -58,12 +58,12 @@ describe('Poisson groups', () => {
     expect(m.i.length).toBe(m.count.reduce((s, c) => s + c, 0));
     expect(offGrid(m.t, DT)).toBeLessThanOrEqual(1e-9 * DT);
     for (let k = 1; k < m.t.length; k++) {
-      const ordered = m.t[k]! > m.t[k - 1]! || (m.t[k] === m.t[k - 1] && m.i[k]! > m.i[k - 1]!);
+      const ordered = m.t[k] > m.t[k - 1] || (m.t[k] === m.t[k - 1] && m.i[k] > m.i[k - 1]);
       if (!ordered) expect.fail(`spike ${k} out of order (by step, then index)`);
     }
     const r = monitor(a, 'prate', 'rate');
     expect(r.rate.length).toBe(100);
-    expect(r.t[1]! - r.t[0]!).toBeCloseTo(0.01, 12);
+    expect(r.t[1] - r.t[0]).toBeCloseTo(0.01, 12);
     const fromCounts = m.i.length / 1000 / DURATION;
     expect(Math.abs(mean(r.rate) - fromCounts)).toBeLessThanOrEqual(1e-9 * fromCounts);
   });

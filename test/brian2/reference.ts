@@ -47,7 +47,7 @@ export function monitor<T extends MonitorResult['type']>(
 
 /** `[step, index]` of every spike, in recording order. */
 export function spikeSteps(m: SpikesResult, dt: number): [number, number][] {
-  return m.t.map((t, k) => [Math.round(t / dt), m.i[k]!]);
+  return m.t.map((t, k) => [Math.round(t / dt), m.i[k]]);
 }
 
 /** Largest |t - step·dt| over spike or sample times: t must be k·dt, not accumulated. */
@@ -83,7 +83,7 @@ export function compareTrace(
   let maxDiff = 0;
   let first = -1;
   for (let k = 0; k < brian.length; k++) {
-    const d = Math.abs((volley[k] ?? NaN) - brian[k]!);
+    const d = Math.abs((volley[k] ?? NaN) - brian[k]);
     if (!(d <= allowed) && first < 0) first = k;
     if (!(d <= maxDiff)) maxDiff = d;
   }
@@ -97,7 +97,7 @@ export function countHistogram(count: readonly number[]): number[] {
   const hist: number[] = [];
   for (const c of count) {
     while (hist.length <= c) hist.push(0);
-    hist[c]!++;
+    hist[c]++;
   }
   return hist;
 }
@@ -108,7 +108,7 @@ export function poolHistograms(hists: readonly (readonly number[])[]): number[] 
   for (const h of hists) {
     h.forEach((v, k) => {
       while (out.length <= k) out.push(0);
-      out[k]! += v;
+      out[k] += v;
     });
   }
   return out;

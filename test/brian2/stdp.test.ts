@@ -38,7 +38,7 @@ const K_SD = 4;
 
 function histogram(w: readonly number[], gmax: number, bins: number): number[] {
   const h = new Array<number>(bins).fill(0);
-  for (const x of w) h[Math.min(bins - 1, Math.max(0, Math.floor((x / gmax) * bins)))]!++;
+  for (const x of w) h[Math.min(bins - 1, Math.max(0, Math.floor((x / gmax) * bins)))]++;
   return h.map((c) => c / w.length);
 }
 
@@ -49,7 +49,7 @@ describe('STDP (Song 2000): weight distribution and output rate like Brian 2', (
   beforeAll(() => {
     for (const seed of SEEDS) {
       const r = simulate(spec, seed);
-      const w = monitor(r, 'weights', 'snapshot').values.w!;
+      const w = monitor(r, 'weights', 'snapshot').values.w;
       expect(w.length).toBe(1000);
       hists.push(histogram(w, brian.gmax, brian.bins));
       rates.push(monitor(r, 'out', 'spikes').t.length / brian.duration);
@@ -63,20 +63,20 @@ describe('STDP (Song 2000): weight distribution and output rate like Brian 2', (
 
   it('weights are bimodal: mass at both ends, little in the middle', () => {
     for (const [k, h] of hists.entries()) {
-      const low = h[0]! + h[1]!;
-      const high = h[brian.bins - 2]! + h[brian.bins - 1]!;
+      const low = h[0] + h[1];
+      const high = h[brian.bins - 2] + h[brian.bins - 1];
       const middle = mean(h.slice(5, 15));
       const label = `seed ${SEEDS[k]}: ${h.map((x) => x.toFixed(3)).join(' ')}`;
       expect(low, label).toBeGreaterThanOrEqual(0.2);
       expect(high, label).toBeGreaterThanOrEqual(0.1);
-      expect(h[0]!, label).toBeGreaterThan(2 * middle);
-      expect(h[brian.bins - 1]!, label).toBeGreaterThan(2 * middle);
+      expect(h[0], label).toBeGreaterThan(2 * middle);
+      expect(h[brian.bins - 1], label).toBeGreaterThan(2 * middle);
     }
   });
 
   it(`histogram of w/gmax within L1 ${L1_MAX} of Brian's`, () => {
-    const mine = brian.mean_normalised_hist.map((_, b) => mean(hists.map((h) => h[b]!)));
-    const l1 = mine.reduce((s, x, b) => s + Math.abs(x - brian.mean_normalised_hist[b]!), 0);
+    const mine = brian.mean_normalised_hist.map((_, b) => mean(hists.map((h) => h[b])));
+    const l1 = mine.reduce((s, x, b) => s + Math.abs(x - brian.mean_normalised_hist[b]), 0);
     expect(l1).toBeLessThanOrEqual(L1_MAX);
   });
 
