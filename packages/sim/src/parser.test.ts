@@ -13,7 +13,12 @@ import { compile } from './compile.js';
 const renderStatement = (s: Statement): string => `${s.target} ${s.op} ${show(s.expr)}`;
 
 const renderEquation = (e: Equation): string => {
-  const lhs = e.kind === 'diff' ? `d${e.name}/dt = ${show(e.expr!)}` : e.kind === 'sub' ? `${e.name} = ${show(e.expr!)}` : e.name;
+  const lhs =
+    e.kind === 'diff'
+      ? `d${e.name}/dt = ${show(e.expr!)}`
+      : e.kind === 'sub'
+        ? `${e.name} = ${show(e.expr!)}`
+        : e.name;
   const unit = e.unit ? show(e.unit) : e.type;
   const flags = e.flags.length ? ` [${e.flags.join(', ')}]` : '';
   return `${e.kind}: ${lhs} : ${unit}${flags}`;
@@ -203,7 +208,10 @@ describe('statements', () => {
 
 describe('equations', () => {
   const GOLDEN: [string, string[]][] = [
-    ['dv/dt = (I - v)/tau : volt (unless refractory)', ['diff: dv/dt = ((I - v) / tau) : volt [unless refractory]']],
+    [
+      'dv/dt = (I - v)/tau : volt (unless refractory)',
+      ['diff: dv/dt = ((I - v) / tau) : volt [unless refractory]'],
+    ],
     ['I = g*(E - v) : amp', ['sub: I = (g * (E - v)) : amp']],
     ['tau : second', ['param: tau : second']],
     ['tau : second (constant, shared)', ['param: tau : second [constant, shared]']],
@@ -218,9 +226,18 @@ describe('equations', () => {
     ['count : integer', ['param: count : integer']],
     ['dv / dt = -v/tau : volt', ['diff: dv/dt = (-v / tau) : volt']],
     ['dapre/dt = -apre/taupre : 1 (event-driven)', ['diff: dapre/dt = (-apre / taupre) : 1 [event-driven]']],
-    ['Igap_post = w*(v_pre - v_post) : amp (summed)', ['sub: Igap_post = (w * (v_pre - v_post)) : amp [summed]']],
-    ['I = I0*int(t >= 20*ms) : amp (constant over dt)', ['sub: I = (I0 * int((t >= (20 * ms)))) : amp [constant over dt]']],
-    ['dv/dt = -v/tau + sigma*sqrt(2/tau)*xi : 1', ['diff: dv/dt = ((-v / tau) + ((sigma * sqrt((2 / tau))) * xi)) : 1']],
+    [
+      'Igap_post = w*(v_pre - v_post) : amp (summed)',
+      ['sub: Igap_post = (w * (v_pre - v_post)) : amp [summed]'],
+    ],
+    [
+      'I = I0*int(t >= 20*ms) : amp (constant over dt)',
+      ['sub: I = (I0 * int((t >= (20 * ms)))) : amp [constant over dt]'],
+    ],
+    [
+      'dv/dt = -v/tau + sigma*sqrt(2/tau)*xi : 1',
+      ['diff: dv/dt = ((-v / tau) + ((sigma * sqrt((2 / tau))) * xi)) : 1'],
+    ],
     [
       'dv/dt = (ge+gi-(v-El))/taum : volt (unless refractory)\ndge/dt = -ge/taue : volt\ndgi/dt = -gi/taui : volt',
       [
@@ -229,7 +246,10 @@ describe('equations', () => {
         'diff: dgi/dt = (-gi / taui) : volt',
       ],
     ],
-    ['# a model\n\nv : volt  # membrane potential\n   \n  w : 1 # weight: dimensionless', ['param: v : volt', 'param: w : 1']],
+    [
+      '# a model\n\nv : volt  # membrane potential\n   \n  w : 1 # weight: dimensionless',
+      ['param: v : volt', 'param: w : 1'],
+    ],
   ];
   it.each(GOLDEN)('%j → %j', (src, rendered) => {
     const { equations, errors } = parseEquations(src);
@@ -268,7 +288,9 @@ describe('equations', () => {
   });
 
   it('names the variables of broken lines, so that their uses do not cascade', () => {
-    const { equations, errors, broken } = parseEquations('dv/dt = (1 - v/tau : volt\nI = g*(E - v) amp\ntau : second');
+    const { equations, errors, broken } = parseEquations(
+      'dv/dt = (1 - v/tau : volt\nI = g*(E - v) amp\ntau : second',
+    );
     expect(errors).toHaveLength(2);
     expect(broken).toEqual(['v', 'I']);
     expect(equations.map((e) => e.name)).toEqual(['tau']);
@@ -297,7 +319,14 @@ describe('syntax errors as diagnostics', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.diagnostics).toEqual([
-      expect.objectContaining({ code: 'syntax_error', path: 'groups.G.model', line: 2, column: 26, length: 1, message: expect.stringContaining('missing ": unit"') as unknown }),
+      expect.objectContaining({
+        code: 'syntax_error',
+        path: 'groups.G.model',
+        line: 2,
+        column: 26,
+        length: 1,
+        message: expect.stringContaining('missing ": unit"') as unknown,
+      }),
     ]);
   });
 

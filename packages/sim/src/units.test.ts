@@ -61,14 +61,19 @@ function expectUnit(name: string, scale: number, dim: Dim): void {
   const u = UNITS.get(name);
   expect(u, `unit "${name}" is unknown`).toBeDefined();
   expect(norm(u!.dim), `dimension of "${name}"`).toEqual(norm(dim));
-  expect(Math.abs(u!.scale - scale) <= 1e-12 * Math.abs(scale), `scale of "${name}": ${u!.scale}, expected ${scale}`).toBe(true);
+  expect(
+    Math.abs(u!.scale - scale) <= 1e-12 * Math.abs(scale),
+    `scale of "${name}": ${u!.scale}, expected ${scale}`,
+  ).toBe(true);
 }
 
 describe('unit names', () => {
   const unprefixed = BASES.flatMap(([names, dim, scale]) => names.map((n) => [n, scale, dim] as const));
   it.each(unprefixed)('%s = %d SI', (name, scale, dim) => expectUnit(name, scale, dim));
 
-  const prefixed = BASES.flatMap(([names, dim, scale]) => names.flatMap((n) => PREFIXES.map(([p, f]) => [p + n, scale * f, dim] as const)));
+  const prefixed = BASES.flatMap(([names, dim, scale]) =>
+    names.flatMap((n) => PREFIXES.map(([p, f]) => [p + n, scale * f, dim] as const)),
+  );
   it.each(prefixed)('%s = %d SI', (name, scale, dim) => expectUnit(name, scale, dim));
 
   const LISTED: [string, number, Dim][] = [
@@ -147,7 +152,12 @@ describe('quantities with units', () => {
     const rep = new Reporter();
     expect(evalQuantity('-70*mvolts', 'v0', unitScope(), rep)).toBeUndefined();
     expect(rep.diagnostics).toEqual([
-      expect.objectContaining({ code: 'unknown_identifier', message: 'unknown identifier "mvolts"', column: 5, length: 6 }),
+      expect.objectContaining({
+        code: 'unknown_identifier',
+        message: 'unknown identifier "mvolts"',
+        column: 5,
+        length: 6,
+      }),
     ]);
     expect(rep.diagnostics[0]!.notes?.[0]).toMatch(/^did you mean .*"mvolt"/);
   });
