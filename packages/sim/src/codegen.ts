@@ -4,6 +4,7 @@
  * parsed values, operators and functions come from closed tables.
  */
 import type { Expr } from './ast.js';
+import { exactPropagators } from './expm.js';
 
 export interface EmitContext {
   /** JS expression for a name (a local, an array element, a literal). */
@@ -101,10 +102,15 @@ export interface KernelHelpers {
   exprel(x: number): number;
   rand(): number;
   randn(): number;
+  /** Exact propagators for a matrix of coefficients (exact integration with changing coefficients). */
+  propagators(a: Float64Array, n: number, dt: number): { M: Float64Array; K: Float64Array };
+  /** A reusable scratch buffer of length n. */
+  scratch(n: number): Float64Array;
 }
 
 /** The helpers bound as `F` in a kernel, drawing from `rng` (or from nothing, for pure read-outs). */
 export function kernelHelpers(rng?: { rand(): number; randn(): number }): KernelHelpers {
+  let scratch = new Float64Array(16);
   const none = (): number => {
     throw new Error('random numbers are not available here');
   };
@@ -116,5 +122,7 @@ export function kernelHelpers(rng?: { rand(): number; randn(): number }): Kernel
     exprel: (x) => (x === 0 ? 1 : Math.abs(x) < 1e-5 ? 1 + x / 2 + (x * x) / 6 : Math.expm1(x) / x),
     rand: rng ? () => rng.rand() : none,
     randn: rng ? () => rng.randn() : none,
+    propagators: exactPropagators,
+    scratch: (n) => (scratch.length >= n ? scratch : (scratch = new Float64Array(n))),
   };
 }

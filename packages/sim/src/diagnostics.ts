@@ -74,7 +74,7 @@ export function didYouMean(name: string, candidates: Iterable<string>): string[]
   let best: string[] = [];
   let bestD = Infinity;
   const limit = Math.max(1, Math.floor(name.length / 3));
-  for (const c of candidates) {
+  for (const c of new Set(candidates)) {
     const dist = c.toLowerCase() === name.toLowerCase() ? 0.5 : levenshtein(name, c);
     if (dist > limit) continue;
     if (dist < bestD) {

@@ -27,6 +27,11 @@ export interface DiffEq {
   f: Expr;
   /** Frozen while refractory (only meaningful when the group has a refractory period). */
   clamp: boolean;
+  /**
+   * The right-hand side reads `t` itself (not only through timed arrays or `(constant over dt)`
+   * subexpressions): Brian 2's exact integrator refuses it as "not constant over a time step".
+   */
+  explicitTime?: boolean;
 }
 
 export interface IntegratorInput {
@@ -36,6 +41,8 @@ export interface IntegratorInput {
   constValue(name: string): number | undefined;
   /** Names whose values may change during the run apart from the state variables (t, written params…). */
   isTimeVarying(name: string): boolean;
+  /** Parameters that statements (resets, synapses) write: constant over a step, not over the run. */
+  isWritten?(name: string): boolean;
   /** Emission of everything but the state variables and `t`. */
   ctx: EmitContext;
   /** The JS name of the per-neuron state local for a state variable. */
@@ -193,6 +200,8 @@ function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
   const n = eqs.length;
   const names = eqs.map((e) => e.name);
   const states = new Set(names);
+  const timeEq = eqs.find((e) => e.explicitTime);
+  if (timeEq) throw new IntegrationError(`method "exact" needs right-hand sides that are constant over a time step; d${timeEq.name}/dt depends on t (use a timed array, or "euler"/"rk4", or leave "method" out)`);
   const A: (Expr | undefined)[][] = [];
   const b: (Expr | undefined)[] = [];
   for (const eq of eqs) {
@@ -214,8 +223,9 @@ function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
   const coeffNames = new Set<string>();
   for (const row of A) for (const a of row) if (a) for (const id of identifiers(a)) coeffNames.add(id);
   for (const id of coeffNames) {
-    if (id === 't' || input.isTimeVarying(id)) throw new IntegrationError(`method "exact" needs coefficients that stay constant during the run, but "${id}" changes (use "exponential_euler" or "rk4")`);
+    if (id === 't' || input.isTimeVarying(id)) throw new IntegrationError(`method "exact" needs coefficients that stay constant over a time step, but "${id}" changes (use "exponential_euler" or "rk4")`);
   }
+  if ([...coeffNames].some((id) => input.isWritten?.(id))) return exactDynamic(input, A, b, clampRows);
   const allConst = [...coeffNames].every((id) => input.constValue(id) !== undefined);
   const lines: string[] = [];
   b.forEach((e, k) => lines.push(`const _b${k} = ${e ? emit(e, input.ctx) : '0'};`));
@@ -296,6 +306,50 @@ function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
   const coefficients: Expr[] = [];
   for (const row of A) for (const a of row) coefficients.push(a ?? num(0));
   return { method: 'exact', code: lines.join('\n'), perNeuron: { n, coefficients, clampRows } };
+}
+
+/**
+ * Exact integration whose coefficients are parameters written by statements (e.g. a conductance
+ * incremented by synapses): the propagators are computed every step from the current values, as
+ * Brian 2's symbolic solution reads them every step.
+ */
+function exactDynamic(input: IntegratorInput, A: (Expr | undefined)[][], b: (Expr | undefined)[], clampRows: boolean[]): Integration {
+  const n = A.length;
+  const dtL = literal(input.dt);
+  const L = (k: number) => input.local(input.eqs[k]!.name);
+  const lines: string[] = [];
+  b.forEach((e, k) => lines.push(`const _b${k} = ${e ? emit(e, input.ctx) : '0'};`));
+  const coef = (r: number, c: number, frozen: boolean) => (frozen || !A[r]![c] ? '0' : emit(A[r]![c]!, input.ctx));
+  const variant = (frozen: boolean[]): string[] => {
+    const out: string[] = [];
+    if (n === 1) {
+      if (frozen[0]) return [];
+      out.push(`const _a = ${coef(0, 0, false)};`);
+      out.push(`const _e = Math.exp(_a * ${dtL});`);
+      out.push(`const _k = _a === 0 ? ${dtL} : Math.expm1(_a * ${dtL}) / _a;`);
+      out.push(`${L(0)} = _e * ${L(0)} + _k * _b0;`);
+      return out;
+    }
+    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) out.push(`_Abuf[${r * n + c}] = ${coef(r, c, frozen[r]!)};`);
+    out.push(`const _P = F.propagators(_Abuf, ${n}, ${dtL});`);
+    for (let r = 0; r < n; r++) {
+      if (frozen[r]) {
+        out.push(`const _n${r} = ${L(r)};`);
+        continue;
+      }
+      const terms: string[] = [];
+      for (let c = 0; c < n; c++) terms.push(`_P.M[${r * n + c}] * ${L(c)}`);
+      for (let c = 0; c < n; c++) if (!frozen[c] && b[c]) terms.push(`_P.K[${r * n + c}] * _b${c}`);
+      out.push(`const _n${r} = ${terms.join(' + ')};`);
+    }
+    for (let r = 0; r < n; r++) out.push(`${L(r)} = _n${r};`);
+    return out;
+  };
+  if (n > 1) lines.unshift(`const _Abuf = F.scratch(${n * n});`);
+  const anyClamp = clampRows.some(Boolean);
+  if (anyClamp) lines.push(`if (nr) {`, ...variant(clampRows.map(() => false)), `} else {`, ...variant(clampRows), `}`);
+  else lines.push(...variant(clampRows.map(() => false)));
+  return { method: 'exact', code: lines.join('\n') };
 }
 
 /** Evaluates a constant expression (numbers, constants, units, pure functions). */

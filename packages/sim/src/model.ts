@@ -166,3 +166,27 @@ export function inlineSubexpressions(e: Expr, m: ModelDef, extra?: (name: string
     return extra?.(n.name);
   });
 }
+
+/**
+ * Whether `e` reads `t` other than as the argument of a timed array or through a
+ * `(constant over dt)` subexpression (those are constant over a step, as Brian 2 treats them).
+ */
+export function mentionsTime(e: Expr, m: ModelDef, ns: { timed: ReadonlyMap<string, unknown> }, depth = 0): boolean {
+  if (depth > 50) return false;
+  switch (e.k) {
+    case 'num':
+      return false;
+    case 'name': {
+      if (e.name === 't') return true;
+      const v = m.vars.get(e.name);
+      return v?.kind === 'sub' && !!v.expr && !v.flags.has('constant over dt') && mentionsTime(v.expr, m, ns, depth + 1);
+    }
+    case 'call':
+      if (ns.timed.has(e.name)) return e.args.slice(1).some((a) => mentionsTime(a, m, ns, depth));
+      return e.args.some((a) => mentionsTime(a, m, ns, depth));
+    case 'unary':
+      return mentionsTime(e.arg, m, ns, depth);
+    default:
+      return mentionsTime(e.left, m, ns, depth) || mentionsTime(e.right, m, ns, depth);
+  }
+}

@@ -55,7 +55,7 @@ export class SpikeMonitorRT implements MonitorRuntime {
     }
   }
   flush(): StreamEvent | undefined {
-    if (this.iRec.length === this.flushed) return undefined;
+    if (!this.stream || this.iRec.length === this.flushed) return undefined;
     const from = this.flushed;
     this.flushed = this.iRec.length;
     return { type: 'spikes', monitor: this.name, i: this.iRec.slice(from), t: this.times(from) };

@@ -15,7 +15,7 @@ import { exactPropagators } from './expm.js';
 import { compileInit, type Initializer } from './init.js';
 import { IntegrationError, integrate, evalConst, type Integration, type Method } from './integrators.js';
 import { arr, key, local, makeKernel } from './kernel.js';
-import { checkModel, inlineSubexpressions, modelSymbols, NEURON_FLAGS, parseModel, type ModelDef } from './model.js';
+import { checkModel, inlineSubexpressions, mentionsTime, modelSymbols, NEURON_FLAGS, parseModel, type ModelDef } from './model.js';
 import { namespaceScope, parseField, unitScope, type Namespace, type TimedArray } from './namespace.js';
 import { parseStatements } from './parser.js';
 import { Rng } from './rng.js';
@@ -276,7 +276,7 @@ function chooseIntegration(
   for (const s of parts.reset) written.add(s.target);
   const hasRef = parts.refractory.kind !== 'none';
   const inline = (e: Expr) => inlineSubexpressions(e, model);
-  const eqs = model.diffs.map((v) => ({ name: v.name, f: inline(v.expr!), clamp: v.flags.has('unless refractory') }));
+  const eqs = model.diffs.map((v) => ({ name: v.name, f: inline(v.expr!), clamp: v.flags.has('unless refractory'), explicitTime: mentionsTime(v.expr!, model, ns) }));
   const stepCtx = groupEmitContext(g, ns, dt, (n) => local(n), 'nr');
   let integration: Integration;
   try {
@@ -292,9 +292,10 @@ function chooseIntegration(
         },
         isTimeVarying: (n) => {
           const v = model.vars.get(n);
-          if (v) return v.kind === 'state' || written.has(n);
+          if (v) return v.kind === 'state';
           return n === 't' || n === 'lastspike' || n === 'not_refractory' || ns.timed.has(n);
         },
+        isWritten: (n) => written.has(n),
         ctx: stepCtx,
         local,
       },

@@ -24,7 +24,7 @@ import type { CompiledInputGroup } from './input-groups.js';
 import { IntegrationError, integrate, evalConst, type Integration } from './integrators.js';
 import { makeKernel } from './kernel.js';
 import { splitLinear } from './linear.js';
-import { checkModel, inlineSubexpressions, modelSymbols, parseModel, SYNAPSE_FLAGS, type ModelDef } from './model.js';
+import { checkModel, inlineSubexpressions, mentionsTime, modelSymbols, parseModel, SYNAPSE_FLAGS, type ModelDef } from './model.js';
 import { evalQuantity, namespaceScope, parseField, unitScope, type Namespace } from './namespace.js';
 import type { CompiledNeuronGroup } from './neuron-group.js';
 import { ParseError, parseExpression, parseStatements } from './parser.js';
@@ -350,7 +350,7 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
     try {
       clockIntegration = integrate(
         {
-          eqs: clockDriven.map((v) => ({ name: v.name, f: inlineSubexpressions(v.expr!, model), clamp: false })),
+          eqs: clockDriven.map((v) => ({ name: v.name, f: inlineSubexpressions(v.expr!, model), clamp: false, explicitTime: mentionsTime(v.expr!, model, ns) })),
           dt,
           constValue,
           // Exact integration of synaptic equations needs constant coefficients here (per-synapse

@@ -62,12 +62,23 @@ const BASE_SYMBOLS = ['metre', 'kilogram', 'second', 'amp', 'kelvin', 'mole', 'c
 export function dimName(d: Dim): string {
   if (isDimensionless(d)) return '1';
   for (const [name, nd] of DIM_NAMES) if (dimEq(d, nd)) return name;
+  const POWERS = [2, 3, -1, -2, 0.5, -0.5, 1.5, -1.5];
+  for (const [name, nd] of DIM_NAMES) for (const p of POWERS) if (dimEq(d, dimPow(nd, p))) return `${name} ** ${p}`;
   for (const [name, nd] of DIM_NAMES) {
     for (const [name2, nd2] of DIM_NAMES) {
+      if (name === name2) continue;
       if (dimEq(d, dimDiv(nd, nd2))) return `${name} / ${name2}`;
-      if (name <= name2 && dimEq(d, dimMul(nd, nd2))) return `${name} * ${name2}`;
+      if (name < name2 && dimEq(d, dimMul(nd, nd2))) return `${name} * ${name2}`;
     }
-    for (const p of [2, 3, -1, -2, 0.5, -0.5]) if (dimEq(d, dimPow(nd, p))) return `${name} ** ${p}`;
+  }
+  for (const [name, nd] of DIM_NAMES) {
+    for (const [name2, nd2] of DIM_NAMES) {
+      if (name === name2) continue;
+      for (const p of POWERS) {
+        if (p > 0 && dimEq(d, dimDiv(nd, dimPow(nd2, p)))) return `${name} / ${name2} ** ${p}`;
+        if (dimEq(d, dimMul(nd, dimPow(nd2, p)))) return `${name} * ${name2} ** ${p}`;
+      }
+    }
   }
   return d
     .map((x, k) => (x === 0 ? '' : x === 1 ? BASE_SYMBOLS[k] : `${BASE_SYMBOLS[k]} ** ${x}`))
