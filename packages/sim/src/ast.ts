@@ -105,7 +105,14 @@ export function mapExpr(e: Expr, f: (e: Expr) => Expr | undefined): Expr {
 
 export const num = (value: number): Expr => ({ k: 'num', value, pos: 0, end: 0 });
 export const name = (n: string): Expr => ({ k: 'name', name: n, pos: 0, end: 0 });
-export const bin = (op: BinaryOp, left: Expr, right: Expr): Expr => ({ k: 'bin', op, left, right, pos: left.pos, end: right.end });
+export const bin = (op: BinaryOp, left: Expr, right: Expr): Expr => ({
+  k: 'bin',
+  op,
+  left,
+  right,
+  pos: left.pos,
+  end: right.end,
+});
 export const neg = (arg: Expr): Expr => ({ k: 'unary', op: '-', arg, pos: arg.pos, end: arg.end });
 export const call = (n: string, ...args: Expr[]): Expr => ({ k: 'call', name: n, args, pos: 0, end: 0 });
 

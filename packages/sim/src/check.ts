@@ -4,7 +4,17 @@
  */
 import type { Expr } from './ast.js';
 import { didYouMean, type Reporter, type Where } from './diagnostics.js';
-import { DIMENSIONLESS, SECOND, dimDiv, dimEq, dimMul, dimName, dimPow, isDimensionless, type Dim } from './units.js';
+import {
+  DIMENSIONLESS,
+  SECOND,
+  dimDiv,
+  dimEq,
+  dimMul,
+  dimName,
+  dimPow,
+  isDimensionless,
+  type Dim,
+} from './units.js';
 
 export interface Sym {
   kind: 'var' | 'const' | 'unit' | 'builtin' | 'sub' | 'noise';
@@ -75,13 +85,23 @@ export const NOISE_DIM = dimPow(SECOND, -0.5);
 
 /** Infers the type of `e`; reports problems and returns undefined when it cannot. */
 export function typeOf(e: Expr, scope: Scope, where: Where, rep: Reporter): Type | undefined {
-  const err = (node: Expr, message: string, code: 'dimension_mismatch' | 'type_error' = 'dimension_mismatch') =>
-    rep.at(code, where.path, where.src, node.pos, node.end - node.pos, message);
+  const err = (
+    node: Expr,
+    message: string,
+    code: 'dimension_mismatch' | 'type_error' = 'dimension_mismatch',
+  ) => rep.at(code, where.path, where.src, node.pos, node.end - node.pos, message);
   /** Mismatched operands are reported at the operator, which is where the two sides meet. */
   const errAtOp = (node: Expr, message: string) => {
     const opPos = (node.k === 'bin' || node.k === 'cmp') && node.opPos !== undefined ? node.opPos : undefined;
     if (opPos === undefined) return err(node, message);
-    rep.at('dimension_mismatch', where.path, where.src, opPos, node.k === 'bin' || node.k === 'cmp' ? node.op.length : 1, message);
+    rep.at(
+      'dimension_mismatch',
+      where.path,
+      where.src,
+      opPos,
+      node.k === 'bin' || node.k === 'cmp' ? node.op.length : 1,
+      message,
+    );
   };
   const visit = (n: Expr): Type | undefined => {
     switch (n.k) {
@@ -92,7 +112,15 @@ export function typeOf(e: Expr, scope: Scope, where: Where, rep: Reporter): Type
         const s = scope.lookup(n.name);
         if (!s) {
           const notes = didYouMean(n.name, scope.names());
-          rep.at('unknown_identifier', where.path, where.src, n.pos, n.end - n.pos, `unknown identifier "${n.name}"`, notes);
+          rep.at(
+            'unknown_identifier',
+            where.path,
+            where.src,
+            n.pos,
+            n.end - n.pos,
+            `unknown identifier "${n.name}"`,
+            notes,
+          );
           return undefined;
         }
         if (s.poisoned) return undefined;
@@ -104,14 +132,22 @@ export function typeOf(e: Expr, scope: Scope, where: Where, rep: Reporter): Type
         const a = visit(n.arg);
         if (!a) return undefined;
         if (n.op === 'not') return { dim: DIMENSIONLESS, bool: true };
-        return { dim: a.dim, bool: false, ...(a.value !== undefined ? { value: n.op === '-' ? -a.value : a.value } : {}) };
+        return {
+          dim: a.dim,
+          bool: false,
+          ...(a.value !== undefined ? { value: n.op === '-' ? -a.value : a.value } : {}),
+        };
       }
       case 'logic': {
         const l = visit(n.left);
         const r = visit(n.right);
         if (!l || !r) return undefined;
-        for (const [side, t] of [[n.left, l], [n.right, r]] as const) {
-          if (!t.bool && !isDimensionless(t.dim)) err(side, `"${n.op}" needs conditions, got a quantity in ${dimName(t.dim)}`, 'type_error');
+        for (const [side, t] of [
+          [n.left, l],
+          [n.right, r],
+        ] as const) {
+          if (!t.bool && !isDimensionless(t.dim))
+            err(side, `"${n.op}" needs conditions, got a quantity in ${dimName(t.dim)}`, 'type_error');
         }
         return { dim: DIMENSIONLESS, bool: true };
       }
@@ -139,26 +175,49 @@ export function typeOf(e: Expr, scope: Scope, where: Where, rep: Reporter): Type
               errAtOp(n, `cannot ${verb} ${dimName(l.dim)} and ${dimName(r.dim)}`);
               return undefined;
             }
-            const value = both ? (n.op === '+' ? l.value! + r.value! : n.op === '-' ? l.value! - r.value! : pyMod(l.value!, r.value!)) : undefined;
+            const value = both
+              ? n.op === '+'
+                ? l.value! + r.value!
+                : n.op === '-'
+                  ? l.value! - r.value!
+                  : pyMod(l.value!, r.value!)
+              : undefined;
             return { dim: l.dim, bool: false, ...(value !== undefined ? { value } : {}) };
           }
           case '*':
-            return { dim: dimMul(l.dim, r.dim), bool: false, ...(both ? { value: l.value! * r.value! } : {}) };
+            return {
+              dim: dimMul(l.dim, r.dim),
+              bool: false,
+              ...(both ? { value: l.value! * r.value! } : {}),
+            };
           case '/':
-            return { dim: dimDiv(l.dim, r.dim), bool: false, ...(both ? { value: l.value! / r.value! } : {}) };
+            return {
+              dim: dimDiv(l.dim, r.dim),
+              bool: false,
+              ...(both ? { value: l.value! / r.value! } : {}),
+            };
           case '//':
-            return { dim: dimDiv(l.dim, r.dim), bool: false, ...(both ? { value: Math.floor(l.value! / r.value!) } : {}) };
+            return {
+              dim: dimDiv(l.dim, r.dim),
+              bool: false,
+              ...(both ? { value: Math.floor(l.value! / r.value!) } : {}),
+            };
           case '**': {
             if (!isDimensionless(r.dim)) {
               err(n.right, `an exponent must be dimensionless, got ${dimName(r.dim)}`);
               return undefined;
             }
-            if (isDimensionless(l.dim)) return { dim: DIMENSIONLESS, bool: false, ...(both ? { value: l.value! ** r.value! } : {}) };
+            if (isDimensionless(l.dim))
+              return { dim: DIMENSIONLESS, bool: false, ...(both ? { value: l.value! ** r.value! } : {}) };
             if (r.value === undefined) {
               err(n.right, `the exponent of a quantity in ${dimName(l.dim)} must be a constant number`);
               return undefined;
             }
-            return { dim: dimPow(l.dim, r.value), bool: false, ...(both ? { value: l.value! ** r.value } : {}) };
+            return {
+              dim: dimPow(l.dim, r.value),
+              bool: false,
+              ...(both ? { value: l.value! ** r.value } : {}),
+            };
           }
         }
       }
@@ -170,7 +229,14 @@ export function typeOf(e: Expr, scope: Scope, where: Where, rep: Reporter): Type
     const a = args as Type[];
     const arity = (k: number): boolean => {
       if (a.length === k) return true;
-      rep.at('type_error', where.path, where.src, n.pos, n.end - n.pos, `${n.name}() takes ${k} argument${k === 1 ? '' : 's'}, got ${a.length}`);
+      rep.at(
+        'type_error',
+        where.path,
+        where.src,
+        n.pos,
+        n.end - n.pos,
+        `${n.name}() takes ${k} argument${k === 1 ? '' : 's'}, got ${a.length}`,
+      );
       return false;
     };
     const timed = scope.timed(n.name);
@@ -189,18 +255,30 @@ export function typeOf(e: Expr, scope: Scope, where: Where, rep: Reporter): Type
         err(n.args[0]!, `${n.name}() needs a dimensionless argument, got ${dimName(a[0]!.dim)}`);
         return undefined;
       }
-      return { dim: DIMENSIONLESS, bool: false, ...(a[0]!.value !== undefined ? { value: fn(a[0]!.value) } : {}) };
+      return {
+        dim: DIMENSIONLESS,
+        bool: false,
+        ...(a[0]!.value !== undefined ? { value: fn(a[0]!.value) } : {}),
+      };
     }
     switch (n.name) {
       case 'sqrt':
         if (!arity(1)) return undefined;
-        return { dim: dimPow(a[0]!.dim, 0.5), bool: false, ...(a[0]!.value !== undefined ? { value: Math.sqrt(a[0]!.value) } : {}) };
+        return {
+          dim: dimPow(a[0]!.dim, 0.5),
+          bool: false,
+          ...(a[0]!.value !== undefined ? { value: Math.sqrt(a[0]!.value) } : {}),
+        };
       case 'abs':
       case 'floor':
       case 'ceil': {
         if (!arity(1)) return undefined;
         const f = n.name === 'abs' ? Math.abs : n.name === 'floor' ? Math.floor : Math.ceil;
-        return { dim: a[0]!.dim, bool: false, ...(a[0]!.value !== undefined ? { value: f(a[0]!.value) } : {}) };
+        return {
+          dim: a[0]!.dim,
+          bool: false,
+          ...(a[0]!.value !== undefined ? { value: f(a[0]!.value) } : {}),
+        };
       }
       case 'sign':
         if (!arity(1)) return undefined;
@@ -211,12 +289,19 @@ export function typeOf(e: Expr, scope: Scope, where: Where, rep: Reporter): Type
           err(n.args[0]!, `int() needs a dimensionless value or a condition, got ${dimName(a[0]!.dim)}`);
           return undefined;
         }
-        return { dim: DIMENSIONLESS, bool: false, ...(a[0]!.value !== undefined ? { value: Math.trunc(a[0]!.value) } : {}) };
+        return {
+          dim: DIMENSIONLESS,
+          bool: false,
+          ...(a[0]!.value !== undefined ? { value: Math.trunc(a[0]!.value) } : {}),
+        };
       case 'clip': {
         if (!arity(3)) return undefined;
         for (let k = 1; k < 3; k++) {
           if (!dimEq(a[k]!.dim, a[0]!.dim) && !isZeroLiteral(n.args[k]!)) {
-            err(n.args[k]!, `clip() bounds must have the dimension of its value (${dimName(a[0]!.dim)}), got ${dimName(a[k]!.dim)}`);
+            err(
+              n.args[k]!,
+              `clip() bounds must have the dimension of its value (${dimName(a[0]!.dim)}), got ${dimName(a[k]!.dim)}`,
+            );
             return undefined;
           }
         }
@@ -228,7 +313,15 @@ export function typeOf(e: Expr, scope: Scope, where: Where, rep: Reporter): Type
         return { dim: DIMENSIONLESS, bool: false };
       default: {
         const notes = didYouMean(n.name, KNOWN_FUNCTIONS);
-        rep.at('unknown_function', where.path, where.src, n.pos, n.name.length, `unknown function "${n.name}"`, notes);
+        rep.at(
+          'unknown_function',
+          where.path,
+          where.src,
+          n.pos,
+          n.name.length,
+          `unknown function "${n.name}"`,
+          notes,
+        );
         return undefined;
       }
     }

@@ -8,9 +8,9 @@ import { exactPropagators } from './expm.js';
 
 export interface EmitContext {
   /** JS expression for a name (a local, an array element, a literal). */
-  ref(name: string): string;
+  ref: (name: string) => string;
   /** JS expression for a timed-array call. */
-  timed?(name: string, args: string[]): string;
+  timed?: (name: string, args: string[]) => string;
 }
 
 const MATH: Record<string, string> = {

@@ -7,7 +7,13 @@ import type { Diagnostic, NetworkSize } from './contract.js';
 import { wallSeconds } from './clock.js';
 import { Reporter } from './diagnostics.js';
 import { compilePoissonGroup, compileSpikeGenerator, type CompiledInputGroup } from './input-groups.js';
-import { SpikeMonitorRT, StateMonitorRT, RateMonitorRT, SnapshotRT, type MonitorRuntime } from './monitors.js';
+import {
+  SpikeMonitorRT,
+  StateMonitorRT,
+  RateMonitorRT,
+  SnapshotRT,
+  type MonitorRuntime,
+} from './monitors.js';
 import { buildNamespace, evalQuantity, namespaceScope, type Namespace } from './namespace.js';
 import { compileNeuronGroup, type CompiledNeuronGroup } from './neuron-group.js';
 import { randomSeed } from './rng.js';
@@ -83,7 +89,10 @@ export function compile(input: unknown): CompileResult {
   for (const g of groups.values()) if (g.kind === 'neurons') g.finalize(written.get(g.name) ?? new Set());
 
   // Monitors.
-  type MonitorFactory = (rt: { groups: Map<string, GroupRuntime>; synapses: Map<string, SynapsesRuntime> }) => MonitorRuntime;
+  type MonitorFactory = (rt: {
+    groups: Map<string, GroupRuntime>;
+    synapses: Map<string, SynapsesRuntime>;
+  }) => MonitorRuntime;
   const monitors: MonitorFactory[] = [];
   let recordedSamples = 0;
   for (const [name, m] of Object.entries(spec.monitors ?? {})) {
@@ -96,13 +105,22 @@ export function compile(input: unknown): CompileResult {
     const hi = ref.slice?.stop ?? group?.N ?? 0;
     if (m.type === 'spikes' || m.type === 'rate') {
       if (!group) {
-        rep.field('invalid_reference', `${path}.source`, `a ${m.type} monitor needs a group, "${ref.name}" is synapses`);
+        rep.field(
+          'invalid_reference',
+          `${path}.source`,
+          `a ${m.type} monitor needs a group, "${ref.name}" is synapses`,
+        );
         continue;
       }
       if (m.type === 'spikes') {
-        const record = m.record === undefined || m.record === true ? true : m.record === false ? false : new Set(m.record);
-        recordedSamples += Math.ceil((record === true ? hi - lo : record === false ? 0 : record.size) * 100 * duration);
-        monitors.push((rt) => new SpikeMonitorRT(name, m.stream, rt.groups.get(ref.name)!, lo, hi, record, dt));
+        const record =
+          m.record === undefined || m.record === true ? true : m.record === false ? false : new Set(m.record);
+        recordedSamples += Math.ceil(
+          (record === true ? hi - lo : record === false ? 0 : record.size) * 100 * duration,
+        );
+        monitors.push(
+          (rt) => new SpikeMonitorRT(name, m.stream, rt.groups.get(ref.name)!, lo, hi, record, dt),
+        );
       } else {
         let binSteps = 1;
         if (m.bin !== undefined) {
@@ -115,7 +133,9 @@ export function compile(input: unknown): CompileResult {
           }
         }
         recordedSamples += Math.ceil(steps / binSteps);
-        monitors.push((rt) => new RateMonitorRT(name, m.stream, rt.groups.get(ref.name)!, lo, hi, binSteps, dt));
+        monitors.push(
+          (rt) => new RateMonitorRT(name, m.stream, rt.groups.get(ref.name)!, lo, hi, binSteps, dt),
+        );
       }
       continue;
     }
@@ -124,13 +144,25 @@ export function compile(input: unknown): CompileResult {
     let bad = false;
     m.variables.forEach((v, k) => {
       if (!known.includes(v)) {
-        rep.field('unknown_identifier', `${path}.variables.${k}`, `"${v}" is not a variable of "${ref.name}"`, known.length ? [`known: ${known.join(', ')}`] : []);
+        rep.field(
+          'unknown_identifier',
+          `${path}.variables.${k}`,
+          `"${v}" is not a variable of "${ref.name}"`,
+          known.length ? [`known: ${known.join(', ')}`] : [],
+        );
         bad = true;
       }
     });
     if (bad) continue;
     if (m.type === 'snapshot') {
-      monitors.push((rt) => new SnapshotRT(name, () => (group ? snapshotGroup(rt.groups.get(ref.name)!, m.variables, lo, hi) : rt.synapses.get(ref.name)!.snapshot(m.variables))));
+      monitors.push(
+        (rt) =>
+          new SnapshotRT(name, () =>
+            group
+              ? snapshotGroup(rt.groups.get(ref.name)!, m.variables, lo, hi)
+              : rt.synapses.get(ref.name)!.snapshot(m.variables),
+          ),
+      );
       continue;
     }
     let every = 1;
@@ -139,7 +171,11 @@ export function compile(input: unknown): CompileResult {
       if (!q) continue;
       every = Math.round(q.value / dt);
       if (every < 1 || Math.abs(every * dt - q.value) > 1e-6 * dt) {
-        rep.field('invalid_value', `${path}.dt`, `a monitor's dt must be a positive multiple of the clock's dt (${dt} s)`);
+        rep.field(
+          'invalid_value',
+          `${path}.dt`,
+          `a monitor's dt must be a positive multiple of the clock's dt (${dt} s)`,
+        );
         continue;
       }
     }
@@ -147,7 +183,11 @@ export function compile(input: unknown): CompileResult {
     if (group && Array.isArray(m.record)) {
       const badIdx = m.record.findIndex((r) => r >= size!);
       if (badIdx >= 0) {
-        rep.field('invalid_value', `${path}.record.${badIdx}`, `index ${m.record[badIdx]} is out of range for "${m.source}" (size ${size})`);
+        rep.field(
+          'invalid_value',
+          `${path}.record.${badIdx}`,
+          `index ${m.record[badIdx]} is out of range for "${m.source}" (size ${size})`,
+        );
         continue;
       }
     }
@@ -163,7 +203,9 @@ export function compile(input: unknown): CompileResult {
       const s = rt.synapses.get(ref.name)!;
       const record = m.record === true ? range(s.count) : m.record;
       const recs = m.variables.map((v) => s.recorder(v)!);
-      return new StateMonitorRT(name, m.stream, m.variables, recs, record, every, dt, (r) => s.storageIndex(r));
+      return new StateMonitorRT(name, m.stream, m.variables, recs, record, every, dt, (r) =>
+        s.storageIndex(r),
+      );
     });
   }
   if (rep.count > 0) return { ok: false, diagnostics: rep.diagnostics };

@@ -34,9 +34,25 @@ export class Reporter {
   readonly diagnostics: Diagnostic[] = [];
 
   /** A problem in a string field at an offset. */
-  at(code: DiagnosticCode, path: string, src: string, pos: number, length: number, message: string, notes?: string[]): void {
+  at(
+    code: DiagnosticCode,
+    path: string,
+    src: string,
+    pos: number,
+    length: number,
+    message: string,
+    notes?: string[],
+  ): void {
     const { line, column } = lineCol(src, pos);
-    this.diagnostics.push({ code, message, path, line, column, length: Math.max(1, length), ...(notes?.length ? { notes } : {}) });
+    this.diagnostics.push({
+      code,
+      message,
+      path,
+      line,
+      column,
+      length: Math.max(1, length),
+      ...(notes?.length ? { notes } : {}),
+    });
   }
 
   /** A problem with a whole field (not a position inside a string). */

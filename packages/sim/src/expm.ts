@@ -81,7 +81,11 @@ export function expm(a: Mat, n: number): Mat {
 }
 
 /** M = e^{A dt} and K = ∫_0^dt e^{A s} ds, both n×n row-major. */
-export function exactPropagators(a: ArrayLike<number>, n: number, dt: number): { M: Float64Array; K: Float64Array } {
+export function exactPropagators(
+  a: ArrayLike<number>,
+  n: number,
+  dt: number,
+): { M: Float64Array; K: Float64Array } {
   if (n === 1) {
     const x = a[0]! * dt;
     return { M: Float64Array.of(Math.exp(x)), K: Float64Array.of(x === 0 ? dt : Math.expm1(x) / a[0]!) };

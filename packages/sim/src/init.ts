@@ -37,10 +37,20 @@ export interface InitContext {
   prelude: string;
 }
 
-export function compileInit(v: InitValue, target: InitTarget, path: string, ic: InitContext, rep: Reporter): Initializer | undefined {
+export function compileInit(
+  v: InitValue,
+  target: InitTarget,
+  path: string,
+  ic: InitContext,
+  rep: Reporter,
+): Initializer | undefined {
   const checkDim = (d: Dim, what: string): boolean => {
     if (target.bool || dimEq(d, target.dim)) return true;
-    rep.field('dimension_mismatch', path, `"${target.name}" is in ${dimName(target.dim)}, but ${what} is in ${dimName(d)}`);
+    rep.field(
+      'dimension_mismatch',
+      path,
+      `"${target.name}" is in ${dimName(target.dim)}, but ${what} is in ${dimName(d)}`,
+    );
     return false;
   };
   const coerce = (x: number): number => (target.bool ? +!!x : target.integer ? Math.trunc(x) : x);
@@ -56,7 +66,11 @@ export function compileInit(v: InitValue, target: InitTarget, path: string, ic: 
       const q = evalQuantity(item, `${path}.${k}`, ic.scope, rep);
       if (!q) ok = false;
       else if (!(typeof item === 'number' && item === 0) && !dimEq(q.dim, target.dim) && !target.bool) {
-        rep.field('dimension_mismatch', `${path}.${k}`, `"${target.name}" is in ${dimName(target.dim)}, but this value is in ${dimName(q.dim)}`);
+        rep.field(
+          'dimension_mismatch',
+          `${path}.${k}`,
+          `"${target.name}" is in ${dimName(target.dim)}, but this value is in ${dimName(q.dim)}`,
+        );
         ok = false;
       } else values[k] = coerce(q.value);
     });
@@ -80,7 +94,14 @@ export function compileInit(v: InitValue, target: InitTarget, path: string, ic: 
   const t = typeOf(e, ic.scope, { path, src: v }, rep);
   if (!t) return undefined;
   if (!target.bool && !dimEq(t.dim, target.dim) && !(t.value === 0)) {
-    rep.at('dimension_mismatch', path, v, e.pos, e.end - e.pos, `"${target.name}" is in ${dimName(target.dim)}, but this expression is in ${dimName(t.dim)}`);
+    rep.at(
+      'dimension_mismatch',
+      path,
+      v,
+      e.pos,
+      e.end - e.pos,
+      `"${target.name}" is in ${dimName(target.dim)}, but this expression is in ${dimName(t.dim)}`,
+    );
     return undefined;
   }
   const code = emit(e, ic.ctx);

@@ -6,7 +6,7 @@
  * optionally repeated with a period.
  */
 import type { PoissonGroup, SpikeGeneratorGroup } from '@volley/spec';
-import { identifiers, type Expr } from './ast.js';
+import { identifiers } from './ast.js';
 import { typeOf, type Sym } from './check.js';
 import { emit, literal } from './codegen.js';
 import { kernelHelpers } from './codegen.js';
@@ -33,27 +33,47 @@ export interface CompiledInputGroup {
   build(bc: { seed: number; dt: number; ns: Namespace }): GroupRuntime;
 }
 
-export function compilePoissonGroup(name: string, spec: PoissonGroup, ns: Namespace, dt: number, rep: Reporter): CompiledInputGroup | undefined {
+export function compilePoissonGroup(
+  name: string,
+  spec: PoissonGroup,
+  ns: Namespace,
+  dt: number,
+  rep: Reporter,
+): CompiledInputGroup | undefined {
   const path = `groups.${name}.rates`;
-  const symbols = new Map<string, Sym>([...INPUT_BUILTINS, ['rates', { kind: 'var', dim: HERTZ_DIM, bool: false }]]);
-  let expr: Expr | undefined;
-  let constant: number | undefined;
+  const symbols = new Map<string, Sym>([
+    ...INPUT_BUILTINS,
+    ['rates', { kind: 'var', dim: HERTZ_DIM, bool: false }],
+  ]);
   if (typeof spec.rates === 'number') {
     rep.field('dimension_mismatch', path, `rates must be in hertz; write "${spec.rates}*Hz"`);
     return undefined;
   }
-  expr = parseField(spec.rates, path, rep);
+  const expr = parseField(spec.rates, path, rep);
   if (!expr) return undefined;
-  const scope = namespaceScope(ns, (n) => (n === 'rates' ? undefined : symbols.get(n)), () => INPUT_BUILTINS.map(([n]) => n));
+  const scope = namespaceScope(
+    ns,
+    (n) => (n === 'rates' ? undefined : symbols.get(n)),
+    () => INPUT_BUILTINS.map(([n]) => n),
+  );
   const t = typeOf(expr, scope, { path, src: spec.rates }, rep);
   if (!t) return undefined;
   if (!dimEq(t.dim, HERTZ_DIM)) {
-    rep.at('dimension_mismatch', path, spec.rates, expr.pos, expr.end - expr.pos, `rates must be in hertz, got ${dimName(t.dim)}`);
+    rep.at(
+      'dimension_mismatch',
+      path,
+      spec.rates,
+      expr.pos,
+      expr.end - expr.pos,
+      `rates must be in hertz, got ${dimName(t.dim)}`,
+    );
     return undefined;
   }
-  constant = t.value;
+  const constant = t.value;
   const N = spec.N;
-  const timeDependent = identifiers(expr).has('t') || [...ns.timed.keys()].some((k) => JSON.stringify(expr).includes(`"name":"${k}"`));
+  const timeDependent =
+    identifiers(expr).has('t') ||
+    [...ns.timed.keys()].some((k) => JSON.stringify(expr).includes(`"name":"${k}"`));
   const ctx = {
     ref: (n: string): string => {
       if (n === 't') return 't';
@@ -80,7 +100,11 @@ export function compilePoissonGroup(name: string, spec: PoissonGroup, ns: Namesp
       const timed = new Map<string, (t: number, i?: number) => number>();
       for (const [tn, ta] of bc.ns.timed) timed.set(tn, timedArrayHelper(ta, dt));
       const F = kernelHelpers(rng);
-      const rateOf = makeKernel<(idx: number, t: number) => number>(['T', 'F'], `return function (idx, t) { return ${rateCode}; };`, [timed, F]);
+      const rateOf = makeKernel<(idx: number, t: number) => number>(
+        ['T', 'F'],
+        `return function (idx, t) { return ${rateCode}; };`,
+        [timed, F],
+      );
       const rates = new Float64Array(N);
       const rt: GroupRuntime = {
         name,
@@ -136,7 +160,13 @@ export function compilePoissonGroup(name: string, spec: PoissonGroup, ns: Namesp
   };
 }
 
-export function compileSpikeGenerator(name: string, spec: SpikeGeneratorGroup, ns: Namespace, dt: number, rep: Reporter): CompiledInputGroup | undefined {
+export function compileSpikeGenerator(
+  name: string,
+  spec: SpikeGeneratorGroup,
+  ns: Namespace,
+  dt: number,
+  rep: Reporter,
+): CompiledInputGroup | undefined {
   const path = `groups.${name}`;
   const before = rep.count;
   let times: number[] = [];
@@ -150,7 +180,11 @@ export function compileSpikeGenerator(name: string, spec: SpikeGeneratorGroup, n
     if (unit) times = spec.times.values.map((v) => v * unit.value);
   }
   if (times.length !== spec.indices.length && rep.count === before) {
-    rep.field('invalid_value', `${path}.times`, `needs one time per index: ${spec.indices.length} indices, ${times.length} times`);
+    rep.field(
+      'invalid_value',
+      `${path}.times`,
+      `needs one time per index: ${spec.indices.length} indices, ${times.length} times`,
+    );
   }
   let periodSteps = 0;
   if (spec.period !== undefined) {
@@ -164,7 +198,11 @@ export function compileSpikeGenerator(name: string, spec: SpikeGeneratorGroup, n
     const a = events[k - 1]!;
     const b = events[k]!;
     if (a.i === b.i && a.step === b.step) {
-      rep.field('invalid_value', `${path}.times`, `neuron ${a.i} has two spikes in time step ${a.step} (dt = ${dt * 1000} ms); Brian 2 rejects this too`);
+      rep.field(
+        'invalid_value',
+        `${path}.times`,
+        `neuron ${a.i} has two spikes in time step ${a.step} (dt = ${dt * 1000} ms); Brian 2 rejects this too`,
+      );
       return undefined;
     }
   }

@@ -38,15 +38,15 @@ export interface IntegratorInput {
   eqs: DiffEq[];
   dt: number;
   /** Compile-time value of a name (constants, units), if it has one. */
-  constValue(name: string): number | undefined;
+  constValue: (name: string) => number | undefined;
   /** Names whose values may change during the run apart from the state variables (t, written params…). */
-  isTimeVarying(name: string): boolean;
+  isTimeVarying: (name: string) => boolean;
   /** Parameters that statements (resets, synapses) write: constant over a step, not over the run. */
-  isWritten?(name: string): boolean;
+  isWritten?: (name: string) => boolean;
   /** Emission of everything but the state variables and `t`. */
   ctx: EmitContext;
   /** The JS name of the per-neuron state local for a state variable. */
-  local(name: string): string;
+  local: (name: string) => string;
 }
 
 export interface Integration {
@@ -80,11 +80,19 @@ function splitNoise(eq: DiffEq): Split {
 const refsState = (e: Expr, states: Set<string>): boolean => [...identifiers(e)].some((n) => states.has(n));
 
 /** Chooses and emits the integrator. `requested` undefined = Brian 2's default ('exact', 'euler', 'heun'). */
-export function integrate(input: IntegratorInput, requested: Method | undefined, hasRefractory: boolean): Integration {
+export function integrate(
+  input: IntegratorInput,
+  requested: Method | undefined,
+  hasRefractory: boolean,
+): Integration {
   const splits = input.eqs.map(splitNoise);
   const stochastic = splits.some((s) => s.noise.size > 0);
   const states = new Set(input.eqs.map((e) => e.name));
-  const multiplicative = splits.some((s) => [...s.noise.values()].some((g) => refsState(g, states) || [...identifiers(g)].some((n) => n === 't' || input.isTimeVarying(n))));
+  const multiplicative = splits.some((s) =>
+    [...s.noise.values()].some(
+      (g) => refsState(g, states) || [...identifiers(g)].some((n) => n === 't' || input.isTimeVarying(n)),
+    ),
+  );
   if (requested === undefined) {
     if (!stochastic) {
       try {
@@ -97,15 +105,27 @@ export function integrate(input: IntegratorInput, requested: Method | undefined,
     return explicit(input, splits, multiplicative ? 'heun' : 'euler', hasRefractory);
   }
   if (requested === 'exact') {
-    if (stochastic) throw new IntegrationError('method "exact" cannot integrate stochastic equations (they contain xi); use "euler" (additive noise) or "heun"');
+    if (stochastic)
+      throw new IntegrationError(
+        'method "exact" cannot integrate stochastic equations (they contain xi); use "euler" (additive noise) or "heun"',
+      );
     return exact(input, hasRefractory);
   }
   if (requested === 'exponential_euler') {
-    if (stochastic) throw new IntegrationError('method "exponential_euler" cannot integrate stochastic equations; use "euler" or "heun"');
+    if (stochastic)
+      throw new IntegrationError(
+        'method "exponential_euler" cannot integrate stochastic equations; use "euler" or "heun"',
+      );
     return exponentialEuler(input, hasRefractory);
   }
-  if (stochastic && requested === 'euler' && multiplicative) throw new IntegrationError('method "euler" only integrates additive noise; this noise is multiplicative (its factor depends on the state), use "heun"');
-  if (stochastic && (requested === 'rk2' || requested === 'rk4')) throw new IntegrationError(`method "${requested}" cannot integrate stochastic equations; use "euler" or "heun"`);
+  if (stochastic && requested === 'euler' && multiplicative)
+    throw new IntegrationError(
+      'method "euler" only integrates additive noise; this noise is multiplicative (its factor depends on the state), use "heun"',
+    );
+  if (stochastic && (requested === 'rk2' || requested === 'rk4'))
+    throw new IntegrationError(
+      `method "${requested}" cannot integrate stochastic equations; use "euler" or "heun"`,
+    );
   return explicit(input, splits, requested, hasRefractory);
 }
 
@@ -113,7 +133,12 @@ function clampFactor(eq: DiffEq, hasRefractory: boolean, code: string): string {
   return eq.clamp && hasRefractory ? `(${code}) * nr` : code;
 }
 
-function explicit(input: IntegratorInput, splits: Split[], method: 'euler' | 'rk2' | 'rk4' | 'heun', hasRefractory: boolean): Integration {
+function explicit(
+  input: IntegratorInput,
+  splits: Split[],
+  method: 'euler' | 'rk2' | 'rk4' | 'heun',
+  hasRefractory: boolean,
+): Integration {
   const { eqs } = input;
   const lines: string[] = [];
   const noiseNames = new Set<string>();
@@ -129,7 +154,8 @@ function explicit(input: IntegratorInput, splits: Split[], method: 'euler' | 'rk
     },
     ...(input.ctx.timed ? { timed: input.ctx.timed } : {}),
   });
-  const f = (k: number, ctx: EmitContext): string => clampFactor(eqs[k]!, hasRefractory, emit(splits[k]!.det, ctx));
+  const f = (k: number, ctx: EmitContext): string =>
+    clampFactor(eqs[k]!, hasRefractory, emit(splits[k]!.det, ctx));
   const g = (k: number, n: string, ctx: EmitContext): string => {
     const e = splits[k]!.noise.get(n);
     return e ? clampFactor(eqs[k]!, hasRefractory, emit(e, ctx)) : '0';
@@ -137,14 +163,20 @@ function explicit(input: IntegratorInput, splits: Split[], method: 'euler' | 'rk
   const base = at(undefined, undefined);
   const L = (k: number) => input.local(eqs[k]!.name);
   const noiseSum = (k: number, ctx: EmitContext): string =>
-    [...noiseNames].filter((n) => splits[k]!.noise.has(n)).map((n) => ` + ${g(k, n, ctx)} * _dW_${n}`).join('');
+    [...noiseNames]
+      .filter((n) => splits[k]!.noise.has(n))
+      .map((n) => ` + ${g(k, n, ctx)} * _dW_${n}`)
+      .join('');
   if (method === 'euler') {
     eqs.forEach((_, k) => lines.push(`const _f${k} = ${f(k, base)};`));
     eqs.forEach((_, k) => lines.push(`const _g${k} = 0${noiseSum(k, base)};`));
     eqs.forEach((_, k) => lines.push(`${L(k)} = ${L(k)} + ${dtL} * _f${k} + _g${k};`));
   } else if (method === 'rk2') {
     eqs.forEach((_, k) => lines.push(`const _k${k} = ${dtL} * ${f(k, base)};`));
-    const mid = at((n) => `(${input.local(n)} + 0.5 * _k${eqs.findIndex((e) => e.name === n)})`, `(t + ${literal(input.dt / 2)})`);
+    const mid = at(
+      (n) => `(${input.local(n)} + 0.5 * _k${eqs.findIndex((e) => e.name === n)})`,
+      `(t + ${literal(input.dt / 2)})`,
+    );
     eqs.forEach((_, k) => lines.push(`const _n${k} = ${L(k)} + ${dtL} * ${f(k, mid)};`));
     eqs.forEach((_, k) => lines.push(`${L(k)} = _n${k};`));
   } else if (method === 'rk4') {
@@ -156,7 +188,9 @@ function explicit(input: IntegratorInput, splits: Split[], method: 'euler' | 'rk
     eqs.forEach((_, k) => lines.push(`const _k3_${k} = ${dtL} * ${f(k, s3)};`));
     const s4 = at((n) => `(${input.local(n)} + _k3_${idx(n)})`, `(t + ${dtL})`);
     eqs.forEach((_, k) => lines.push(`const _k4_${k} = ${dtL} * ${f(k, s4)};`));
-    eqs.forEach((_, k) => lines.push(`${L(k)} = ${L(k)} + (_k1_${k} + 2 * _k2_${k} + 2 * _k3_${k} + _k4_${k}) / 6;`));
+    eqs.forEach((_, k) =>
+      lines.push(`${L(k)} = ${L(k)} + (_k1_${k} + 2 * _k2_${k} + 2 * _k3_${k} + _k4_${k}) / 6;`),
+    );
   } else {
     // heun (Stratonovich), one support point per noise symbol.
     eqs.forEach((_, k) => lines.push(`const _f${k} = ${f(k, base)};`));
@@ -167,7 +201,9 @@ function explicit(input: IntegratorInput, splits: Split[], method: 'euler' | 'rk
       const sup = at((m) => `_s${eqs.findIndex((e) => e.name === m)}_${n}`, `(t + ${dtL})`);
       eqs.forEach((_, k) => terms[k]!.push(`0.5 * _dW_${n} * (_g${k}_${n} + ${g(k, n, sup)})`));
     }
-    eqs.forEach((_, k) => lines.push(`const _n${k} = ${L(k)} + ${dtL} * _f${k}${terms[k]!.map((t) => ' + ' + t).join('')};`));
+    eqs.forEach((_, k) =>
+      lines.push(`const _n${k} = ${L(k)} + ${dtL} * _f${k}${terms[k]!.map((t) => ' + ' + t).join('')};`),
+    );
     eqs.forEach((_, k) => lines.push(`${L(k)} = _n${k};`));
   }
   return { method, code: lines.join('\n') };
@@ -178,7 +214,10 @@ function exponentialEuler(input: IntegratorInput, hasRefractory: boolean): Integ
   const dtL = literal(input.dt);
   input.eqs.forEach((eq, k) => {
     const p = splitLinear(eq.f, eq.name);
-    if (!p) throw new IntegrationError(`method "exponential_euler" needs each equation to be linear in its own variable; d${eq.name}/dt is not linear in ${eq.name} (use "rk4" or "euler")`);
+    if (!p)
+      throw new IntegrationError(
+        `method "exponential_euler" needs each equation to be linear in its own variable; d${eq.name}/dt is not linear in ${eq.name} (use "rk4" or "euler")`,
+      );
     const x = input.local(eq.name);
     let upd: string;
     if (!p.a) upd = `${x} + ${dtL} * (${p.b ? emit(p.b, input.ctx) : '0'})`;
@@ -201,7 +240,10 @@ function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
   const names = eqs.map((e) => e.name);
   const states = new Set(names);
   const timeEq = eqs.find((e) => e.explicitTime);
-  if (timeEq) throw new IntegrationError(`method "exact" needs right-hand sides that are constant over a time step; d${timeEq.name}/dt depends on t (use a timed array, or "euler"/"rk4", or leave "method" out)`);
+  if (timeEq)
+    throw new IntegrationError(
+      `method "exact" needs right-hand sides that are constant over a time step; d${timeEq.name}/dt depends on t (use a timed array, or "euler"/"rk4", or leave "method" out)`,
+    );
   const A: (Expr | undefined)[][] = [];
   const b: (Expr | undefined)[] = [];
   for (const eq of eqs) {
@@ -209,8 +251,14 @@ function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
     let rest: Expr | undefined = eq.f;
     for (const x of names) {
       const p: ReturnType<typeof splitLinear> = rest ? splitLinear(rest, x) : {};
-      if (!p) throw new IntegrationError(`method "exact" needs linear equations; d${eq.name}/dt is not linear in ${x} (use "exponential_euler", "rk4" or "euler", or leave "method" out)`);
-      if (p.a && refsState(p.a, states)) throw new IntegrationError(`method "exact" needs linear equations; d${eq.name}/dt multiplies state variables together (use "exponential_euler", "rk4" or "euler", or leave "method" out)`);
+      if (!p)
+        throw new IntegrationError(
+          `method "exact" needs linear equations; d${eq.name}/dt is not linear in ${x} (use "exponential_euler", "rk4" or "euler", or leave "method" out)`,
+        );
+      if (p.a && refsState(p.a, states))
+        throw new IntegrationError(
+          `method "exact" needs linear equations; d${eq.name}/dt multiplies state variables together (use "exponential_euler", "rk4" or "euler", or leave "method" out)`,
+        );
       row.push(p.a);
       rest = p.b;
     }
@@ -223,14 +271,21 @@ function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
   const coeffNames = new Set<string>();
   for (const row of A) for (const a of row) if (a) for (const id of identifiers(a)) coeffNames.add(id);
   for (const id of coeffNames) {
-    if (id === 't' || input.isTimeVarying(id)) throw new IntegrationError(`method "exact" needs coefficients that stay constant over a time step, but "${id}" changes (use "exponential_euler" or "rk4")`);
+    if (id === 't' || input.isTimeVarying(id))
+      throw new IntegrationError(
+        `method "exact" needs coefficients that stay constant over a time step, but "${id}" changes (use "exponential_euler" or "rk4")`,
+      );
   }
   if ([...coeffNames].some((id) => input.isWritten?.(id))) return exactDynamic(input, A, b, clampRows);
   const allConst = [...coeffNames].every((id) => input.constValue(id) !== undefined);
   const lines: string[] = [];
   b.forEach((e, k) => lines.push(`const _b${k} = ${e ? emit(e, input.ctx) : '0'};`));
   const L = (k: number) => input.local(names[k]!);
-  const body = (m: (r: number, c: number) => string | undefined, kk: (r: number, c: number) => string | undefined, frozen: boolean[]): string[] => {
+  const body = (
+    m: (r: number, c: number) => string | undefined,
+    kk: (r: number, c: number) => string | undefined,
+    frozen: boolean[],
+  ): string[] => {
     const out: string[] = [];
     for (let r = 0; r < n; r++) {
       if (frozen[r]) {
@@ -301,8 +356,26 @@ function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
   const nn = n * n;
   const ref = (arr: string) => (r: number, c: number) => `${arr}[_o + ${r * n + c}]`;
   lines.push(`const _o = idx * ${nn};`);
-  if (anyClamp) lines.push(`if (nr) {`, ...body(ref('P_M'), ref('P_K'), eqs.map(() => false)), `} else {`, ...body(ref('P_M0'), ref('P_K0'), clampRows), `}`);
-  else lines.push(...body(ref('P_M'), ref('P_K'), eqs.map(() => false)));
+  if (anyClamp)
+    lines.push(
+      `if (nr) {`,
+      ...body(
+        ref('P_M'),
+        ref('P_K'),
+        eqs.map(() => false),
+      ),
+      `} else {`,
+      ...body(ref('P_M0'), ref('P_K0'), clampRows),
+      `}`,
+    );
+  else
+    lines.push(
+      ...body(
+        ref('P_M'),
+        ref('P_K'),
+        eqs.map(() => false),
+      ),
+    );
   const coefficients: Expr[] = [];
   for (const row of A) for (const a of row) coefficients.push(a ?? num(0));
   return { method: 'exact', code: lines.join('\n'), perNeuron: { n, coefficients, clampRows } };
@@ -313,13 +386,19 @@ function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
  * incremented by synapses): the propagators are computed every step from the current values, as
  * Brian 2's symbolic solution reads them every step.
  */
-function exactDynamic(input: IntegratorInput, A: (Expr | undefined)[][], b: (Expr | undefined)[], clampRows: boolean[]): Integration {
+function exactDynamic(
+  input: IntegratorInput,
+  A: (Expr | undefined)[][],
+  b: (Expr | undefined)[],
+  clampRows: boolean[],
+): Integration {
   const n = A.length;
   const dtL = literal(input.dt);
   const L = (k: number) => input.local(input.eqs[k]!.name);
   const lines: string[] = [];
   b.forEach((e, k) => lines.push(`const _b${k} = ${e ? emit(e, input.ctx) : '0'};`));
-  const coef = (r: number, c: number, frozen: boolean) => (frozen || !A[r]![c] ? '0' : emit(A[r]![c]!, input.ctx));
+  const coef = (r: number, c: number, frozen: boolean) =>
+    frozen || !A[r]![c] ? '0' : emit(A[r]![c], input.ctx);
   const variant = (frozen: boolean[]): string[] => {
     const out: string[] = [];
     if (n === 1) {
@@ -330,7 +409,8 @@ function exactDynamic(input: IntegratorInput, A: (Expr | undefined)[][], b: (Exp
       out.push(`${L(0)} = _e * ${L(0)} + _k * _b0;`);
       return out;
     }
-    for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) out.push(`_Abuf[${r * n + c}] = ${coef(r, c, frozen[r]!)};`);
+    for (let r = 0; r < n; r++)
+      for (let c = 0; c < n; c++) out.push(`_Abuf[${r * n + c}] = ${coef(r, c, frozen[r]!)};`);
     out.push(`const _P = F.propagators(_Abuf, ${n}, ${dtL});`);
     for (let r = 0; r < n; r++) {
       if (frozen[r]) {
@@ -347,7 +427,8 @@ function exactDynamic(input: IntegratorInput, A: (Expr | undefined)[][], b: (Exp
   };
   if (n > 1) lines.unshift(`const _Abuf = F.scratch(${n * n});`);
   const anyClamp = clampRows.some(Boolean);
-  if (anyClamp) lines.push(`if (nr) {`, ...variant(clampRows.map(() => false)), `} else {`, ...variant(clampRows), `}`);
+  if (anyClamp)
+    lines.push(`if (nr) {`, ...variant(clampRows.map(() => false)), `} else {`, ...variant(clampRows), `}`);
   else lines.push(...variant(clampRows.map(() => false)));
   return { method: 'exact', code: lines.join('\n') };
 }
@@ -363,7 +444,11 @@ export function evalConst(e: Expr, value: (name: string) => number | undefined):
       return v;
     }
     case 'unary':
-      return e.op === '-' ? -evalConst(e.arg, value) : e.op === '+' ? evalConst(e.arg, value) : Number(!evalConst(e.arg, value));
+      return e.op === '-'
+        ? -evalConst(e.arg, value)
+        : e.op === '+'
+          ? evalConst(e.arg, value)
+          : Number(!evalConst(e.arg, value));
     case 'bin': {
       const l = evalConst(e.left, value);
       const r = evalConst(e.right, value);
@@ -388,9 +473,24 @@ export function evalConst(e: Expr, value: (name: string) => number | undefined):
     case 'call': {
       const args = e.args.map((a) => evalConst(a, value));
       const F: Record<string, (...x: number[]) => number> = {
-        exp: Math.exp, log: Math.log, log10: Math.log10, sqrt: Math.sqrt, abs: Math.abs, floor: Math.floor, ceil: Math.ceil,
-        sin: Math.sin, cos: Math.cos, tan: Math.tan, sinh: Math.sinh, cosh: Math.cosh, tanh: Math.tanh,
-        arcsin: Math.asin, arccos: Math.acos, arctan: Math.atan, sign: Math.sign, int: Math.trunc,
+        exp: Math.exp,
+        log: Math.log,
+        log10: Math.log10,
+        sqrt: Math.sqrt,
+        abs: Math.abs,
+        floor: Math.floor,
+        ceil: Math.ceil,
+        sin: Math.sin,
+        cos: Math.cos,
+        tan: Math.tan,
+        sinh: Math.sinh,
+        cosh: Math.cosh,
+        tanh: Math.tanh,
+        arcsin: Math.asin,
+        arccos: Math.acos,
+        arctan: Math.atan,
+        sign: Math.sign,
+        int: Math.trunc,
         clip: (x, lo, hi) => Math.min(Math.max(x, lo), hi),
       };
       const f = F[e.name];

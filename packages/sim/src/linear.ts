@@ -13,9 +13,12 @@ export interface LinearParts {
 
 const mentions = (e: Expr, x: string): boolean => identifiers(e).has(x);
 
-const add = (l: Expr | undefined, r: Expr | undefined): Expr | undefined => (!l ? r : !r ? l : bin('+', l, r));
-const sub = (l: Expr | undefined, r: Expr | undefined): Expr | undefined => (!r ? l : !l ? neg(r) : bin('-', l, r));
-const mul = (l: Expr | undefined, r: Expr): Expr | undefined => (!l ? undefined : isOne(l) ? r : isOne(r) ? l : bin('*', l, r));
+const add = (l: Expr | undefined, r: Expr | undefined): Expr | undefined =>
+  !l ? r : !r ? l : bin('+', l, r);
+const sub = (l: Expr | undefined, r: Expr | undefined): Expr | undefined =>
+  !r ? l : !l ? neg(r) : bin('-', l, r);
+const mul = (l: Expr | undefined, r: Expr): Expr | undefined =>
+  !l ? undefined : isOne(l) ? r : isOne(r) ? l : bin('*', l, r);
 const isOne = (e: Expr): boolean => e.k === 'num' && e.value === 1;
 
 /** Splits `e` as `a*x + b` with `a` and `b` free of `x`; undefined if `e` is not linear in `x`. */
@@ -55,7 +58,10 @@ export function splitLinear(e: Expr, x: string): LinearParts | undefined {
         if (mentions(e.right, x)) return undefined;
         const p = splitLinear(e.left, x);
         if (!p) return undefined;
-        return { ...(p.a ? { a: bin('/', p.a, e.right) } : {}), ...(p.b ? { b: bin('/', p.b, e.right) } : {}) };
+        return {
+          ...(p.a ? { a: bin('/', p.a, e.right) } : {}),
+          ...(p.b ? { b: bin('/', p.b, e.right) } : {}),
+        };
       }
       return undefined;
     }

@@ -65,11 +65,25 @@ export function parseModel(
   const diffs: VarDef[] = [];
   for (const eq of equations) {
     if (vars.has(eq.name)) {
-      rep.at('duplicate_definition', where.path, src, eq.namePos, eq.name.length, `"${eq.name}" is defined twice`);
+      rep.at(
+        'duplicate_definition',
+        where.path,
+        src,
+        eq.namePos,
+        eq.name.length,
+        `"${eq.name}" is defined twice`,
+      );
       continue;
     }
     if (reserved.has(eq.name)) {
-      rep.at('duplicate_definition', where.path, src, eq.namePos, eq.name.length, `"${eq.name}" is a built-in variable and cannot be redefined`);
+      rep.at(
+        'duplicate_definition',
+        where.path,
+        src,
+        eq.namePos,
+        eq.name.length,
+        `"${eq.name}" is a built-in variable and cannot be redefined`,
+      );
       continue;
     }
     let dim: Dim = DIMENSIONLESS;
@@ -85,14 +99,30 @@ export function parseModel(
     const flags = new Set<string>();
     for (const f of eq.flags) {
       if (!allowedFlags[kind].includes(f)) {
-        const what = kind === 'state' ? 'a differential equation' : kind === 'param' ? 'a parameter' : 'a subexpression';
+        const what =
+          kind === 'state' ? 'a differential equation' : kind === 'param' ? 'a parameter' : 'a subexpression';
         const allowed = allowedFlags[kind].map((a) => `"${a}"`).join(', ');
-        rep.at('invalid_value', where.path, src, eq.flagsPos, f.length + 2, `unknown flag "${f}" for ${what}; allowed: ${allowed}`);
+        rep.at(
+          'invalid_value',
+          where.path,
+          src,
+          eq.flagsPos,
+          f.length + 2,
+          `unknown flag "${f}" for ${what}; allowed: ${allowed}`,
+        );
         continue;
       }
       flags.add(f);
     }
-    const v: VarDef = { name: eq.name, kind, dim, type: eq.type, flags, eq, ...(eq.expr ? { expr: eq.expr } : {}) };
+    const v: VarDef = {
+      name: eq.name,
+      kind,
+      dim,
+      type: eq.type,
+      flags,
+      eq,
+      ...(eq.expr ? { expr: eq.expr } : {}),
+    };
     vars.set(eq.name, v);
     if (kind === 'state') diffs.push(v);
   }
@@ -104,7 +134,12 @@ export function modelSymbols(m: ModelDef): Map<string, Sym> {
   const out = new Map<string, Sym>();
   for (const n of m.broken) out.set(n, { kind: 'var', dim: DIMENSIONLESS, bool: false, poisoned: true });
   for (const v of m.vars.values()) {
-    out.set(v.name, { kind: v.kind === 'sub' ? 'sub' : 'var', dim: v.dim, bool: v.type === 'boolean', integer: v.type === 'integer' });
+    out.set(v.name, {
+      kind: v.kind === 'sub' ? 'sub' : 'var',
+      dim: v.dim,
+      bool: v.type === 'boolean',
+      integer: v.type === 'integer',
+    });
   }
   return out;
 }
@@ -118,7 +153,14 @@ export function checkModel(m: ModelDef, scope: Scope, rep: Reporter): void {
     if (!t) continue;
     if (v.kind === 'state') {
       if (v.type === 'boolean') {
-        rep.at('type_error', where.path, where.src, v.eq.namePos, v.name.length, `a differential equation cannot be boolean`);
+        rep.at(
+          'type_error',
+          where.path,
+          where.src,
+          v.eq.namePos,
+          v.name.length,
+          `a differential equation cannot be boolean`,
+        );
         continue;
       }
       const want = dimDiv(v.dim, SECOND);
@@ -133,9 +175,24 @@ export function checkModel(m: ModelDef, scope: Scope, rep: Reporter): void {
         );
       }
     } else if (v.type === 'boolean') {
-      if (!t.bool) rep.at('type_error', where.path, where.src, v.expr.pos, v.expr.end - v.expr.pos, `"${v.name}" is boolean, but its expression is not a condition`);
+      if (!t.bool)
+        rep.at(
+          'type_error',
+          where.path,
+          where.src,
+          v.expr.pos,
+          v.expr.end - v.expr.pos,
+          `"${v.name}" is boolean, but its expression is not a condition`,
+        );
     } else if (!dimEq(t.dim, v.dim)) {
-      rep.at('dimension_mismatch', where.path, where.src, v.expr.pos, v.expr.end - v.expr.pos, `"${v.name}" is declared in ${dimName(v.dim)}, but its expression is in ${dimName(t.dim)}`);
+      rep.at(
+        'dimension_mismatch',
+        where.path,
+        where.src,
+        v.expr.pos,
+        v.expr.end - v.expr.pos,
+        `"${v.name}" is declared in ${dimName(v.dim)}, but its expression is in ${dimName(t.dim)}`,
+      );
     }
   }
   // Subexpression cycles.
@@ -146,7 +203,14 @@ export function checkModel(m: ModelDef, scope: Scope, rep: Reporter): void {
     const s = state.get(name) ?? 0;
     if (s === 2) return;
     if (s === 1) {
-      rep.at('cycle', where.path, where.src, v.eq.namePos, v.name.length, `subexpressions refer to each other in a cycle: ${[...stack, name].join(' → ')}`);
+      rep.at(
+        'cycle',
+        where.path,
+        where.src,
+        v.eq.namePos,
+        v.name.length,
+        `subexpressions refer to each other in a cycle: ${[...stack, name].join(' → ')}`,
+      );
       return;
     }
     state.set(name, 1);
@@ -157,7 +221,12 @@ export function checkModel(m: ModelDef, scope: Scope, rep: Reporter): void {
 }
 
 /** Replaces subexpression names by their (recursively inlined) expressions. */
-export function inlineSubexpressions(e: Expr, m: ModelDef, extra?: (name: string) => Expr | undefined, depth = 0): Expr {
+export function inlineSubexpressions(
+  e: Expr,
+  m: ModelDef,
+  extra?: (name: string) => Expr | undefined,
+  depth = 0,
+): Expr {
   if (depth > 50) return e;
   return mapExpr(e, (n) => {
     if (n.k !== 'name') return undefined;
@@ -171,7 +240,12 @@ export function inlineSubexpressions(e: Expr, m: ModelDef, extra?: (name: string
  * Whether `e` reads `t` other than as the argument of a timed array or through a
  * `(constant over dt)` subexpression (those are constant over a step, as Brian 2 treats them).
  */
-export function mentionsTime(e: Expr, m: ModelDef, ns: { timed: ReadonlyMap<string, unknown> }, depth = 0): boolean {
+export function mentionsTime(
+  e: Expr,
+  m: ModelDef,
+  ns: { timed: ReadonlyMap<string, unknown> },
+  depth = 0,
+): boolean {
   if (depth > 50) return false;
   switch (e.k) {
     case 'num':
@@ -179,7 +253,12 @@ export function mentionsTime(e: Expr, m: ModelDef, ns: { timed: ReadonlyMap<stri
     case 'name': {
       if (e.name === 't') return true;
       const v = m.vars.get(e.name);
-      return v?.kind === 'sub' && !!v.expr && !v.flags.has('constant over dt') && mentionsTime(v.expr, m, ns, depth + 1);
+      return (
+        v?.kind === 'sub' &&
+        !!v.expr &&
+        !v.flags.has('constant over dt') &&
+        mentionsTime(v.expr, m, ns, depth + 1)
+      );
     }
     case 'call':
       if (ns.timed.has(e.name)) return e.args.slice(1).some((a) => mentionsTime(a, m, ns, depth));

@@ -11,9 +11,9 @@ export interface MonitorRuntime {
   name: string;
   stream: boolean;
   /** Called at the slot the monitor belongs to. */
-  start?(k: number, t: number): void;
-  afterThresholds?(k: number): void;
-  end?(k: number): void;
+  start?: (k: number, t: number) => void;
+  afterThresholds?: (k: number) => void;
+  end?: (k: number) => void;
   /** What was recorded since the last call, as a stream event (undefined if nothing). */
   flush(): StreamEvent | undefined;
   result(): MonitorResult;

@@ -40,7 +40,11 @@ export function unitScope(): Scope {
 }
 
 /** Units and constants: the outer scope of every expression. */
-export function namespaceScope(ns: Namespace, inner?: (name: string) => Sym | undefined, innerNames?: () => Iterable<string>): Scope {
+export function namespaceScope(
+  ns: Namespace,
+  inner?: (name: string) => Sym | undefined,
+  innerNames?: () => Iterable<string>,
+): Scope {
   return {
     lookup: (n) => {
       const s = inner?.(n);
@@ -76,10 +80,20 @@ export function parseField(src: string, path: string, rep: Reporter): Expr | und
 }
 
 /** Evaluates a constant quantity (a string expression or a number) in `scope`. */
-export function evalQuantity(v: string | number, path: string, scope: Scope, rep: Reporter, want?: Dim): Quantity | undefined {
+export function evalQuantity(
+  v: string | number,
+  path: string,
+  scope: Scope,
+  rep: Reporter,
+  want?: Dim,
+): Quantity | undefined {
   if (typeof v === 'number') {
     if (want && !dimEq(want, DIMENSIONLESS)) {
-      rep.field('dimension_mismatch', path, `expected a quantity in ${dimName(want)}, got the bare number ${v} (write it with a unit, e.g. "${v}*${exampleUnit(want)}")`);
+      rep.field(
+        'dimension_mismatch',
+        path,
+        `expected a quantity in ${dimName(want)}, got the bare number ${v} (write it with a unit, e.g. "${v}*${exampleUnit(want)}")`,
+      );
       return undefined;
     }
     return { value: v, dim: DIMENSIONLESS };
@@ -91,11 +105,26 @@ export function evalQuantity(v: string | number, path: string, scope: Scope, rep
   const t = typeOf(e, scope, where, rep);
   if (!t) return undefined;
   if (t.value === undefined) {
-    if (rep.count === before) rep.at('invalid_value', path, v, e.pos, e.end - e.pos, 'must be a constant (it cannot depend on variables)');
+    if (rep.count === before)
+      rep.at(
+        'invalid_value',
+        path,
+        v,
+        e.pos,
+        e.end - e.pos,
+        'must be a constant (it cannot depend on variables)',
+      );
     return undefined;
   }
   if (want && !dimEq(t.dim, want)) {
-    rep.at('dimension_mismatch', path, v, e.pos, e.end - e.pos, `expected a quantity in ${dimName(want)}, got ${dimName(t.dim)}`);
+    rep.at(
+      'dimension_mismatch',
+      path,
+      v,
+      e.pos,
+      e.end - e.pos,
+      `expected a quantity in ${dimName(want)}, got ${dimName(t.dim)}`,
+    );
     return undefined;
   }
   return { value: t.value, dim: t.dim };
@@ -103,13 +132,24 @@ export function evalQuantity(v: string | number, path: string, scope: Scope, rep
 
 function exampleUnit(d: Dim): string {
   const n = dimName(d);
-  return ({ second: 'ms', volt: 'mV', amp: 'nA', siemens: 'nS', farad: 'pF', hertz: 'Hz', ohm: 'Mohm' } as Record<string, string>)[n] ?? n;
+  return (
+    (
+      { second: 'ms', volt: 'mV', amp: 'nA', siemens: 'nS', farad: 'pF', hertz: 'Hz', ohm: 'Mohm' } as Record<
+        string,
+        string
+      >
+    )[n] ?? n
+  );
 }
 
-type ConstantSpec = string | number | { timed: { values: number[] | number[][]; unit: string; dt: string | number } };
+type ConstantSpec =
+  string | number | { timed: { values: number[] | number[][]; unit: string; dt: string | number } };
 
 /** Builds the namespace: constants in dependency order (cycles reported), then timed arrays. */
-export function buildNamespace(constants: Record<string, ConstantSpec> | undefined, rep: Reporter): Namespace {
+export function buildNamespace(
+  constants: Record<string, ConstantSpec> | undefined,
+  rep: Reporter,
+): Namespace {
   const ns: Namespace = { constants: new Map(), timed: new Map() };
   const entries = Object.entries(constants ?? {});
   const plain = new Map<string, string | number>();
@@ -134,7 +174,11 @@ export function buildNamespace(constants: Record<string, ConstantSpec> | undefin
         else values[r] = row * unit.value;
       });
       if (!ok) {
-        rep.field('invalid_value', `${path}.values`, 'must be a non-empty list of numbers, or of rows of equal length ([time][neuron])');
+        rep.field(
+          'invalid_value',
+          `${path}.values`,
+          'must be a non-empty list of numbers, or of rows of equal length ([time][neuron])',
+        );
         continue;
       }
       ns.timed.set(name, { name, values, rows, cols, dt: dt.value, dim: unit.dim });
@@ -147,7 +191,11 @@ export function buildNamespace(constants: Record<string, ConstantSpec> | undefin
     const src = plain.get(name);
     if (src === undefined) return;
     if (state.get(name) === 'visiting') {
-      rep.field('cycle', `constants.${name}`, `constants refer to each other in a cycle: ${[...stack, name].join(' → ')}`);
+      rep.field(
+        'cycle',
+        `constants.${name}`,
+        `constants refer to each other in a cycle: ${[...stack, name].join(' → ')}`,
+      );
       state.set(name, 'done');
       return;
     }
@@ -162,7 +210,8 @@ export function buildNamespace(constants: Record<string, ConstantSpec> | undefin
         const before = rep.count;
         const t = typeOf(e, scope, { path, src }, rep);
         if (t && t.value !== undefined) ns.constants.set(name, { value: t.value, dim: t.dim });
-        else if (t && rep.count === before) rep.at('invalid_value', path, src, e.pos, e.end - e.pos, 'a constant cannot depend on variables');
+        else if (t && rep.count === before)
+          rep.at('invalid_value', path, src, e.pos, e.end - e.pos, 'a constant cannot depend on variables');
       }
     } else ns.constants.set(name, { value: src, dim: DIMENSIONLESS });
     state.set(name, 'done');

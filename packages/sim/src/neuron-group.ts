@@ -15,8 +15,16 @@ import { exactPropagators } from './expm.js';
 import { compileInit, type Initializer } from './init.js';
 import { IntegrationError, integrate, evalConst, type Integration, type Method } from './integrators.js';
 import { arr, key, local, makeKernel } from './kernel.js';
-import { checkModel, inlineSubexpressions, mentionsTime, modelSymbols, NEURON_FLAGS, parseModel, type ModelDef } from './model.js';
-import { namespaceScope, parseField, unitScope, type Namespace, type TimedArray } from './namespace.js';
+import {
+  checkModel,
+  inlineSubexpressions,
+  mentionsTime,
+  modelSymbols,
+  NEURON_FLAGS,
+  parseModel,
+  type ModelDef,
+} from './model.js';
+import { namespaceScope, parseField, unitScope, type Namespace } from './namespace.js';
 import { parseStatements } from './parser.js';
 import { Rng } from './rng.js';
 import { DIMENSIONLESS, SECOND, dimEq, dimName } from './units.js';
@@ -96,7 +104,11 @@ export function groupEmitContext(
 }
 
 export function groupScope(g: { model: ModelDef; symbols: Map<string, Sym> }, ns: Namespace): Scope {
-  return namespaceScope(ns, (n) => g.symbols.get(n), () => g.symbols.keys());
+  return namespaceScope(
+    ns,
+    (n) => g.symbols.get(n),
+    () => g.symbols.keys(),
+  );
 }
 
 /** Prelude lines binding arrays and timed arrays for a kernel over a group. */
@@ -107,10 +119,23 @@ export function prelude(names: Iterable<string>, ns: Namespace, mapName = 'A'): 
   return lines.join('\n');
 }
 
-export function compileNeuronGroup(name: string, spec: NeuronGroup, ns: Namespace, dt: number, rep: Reporter): CompiledNeuronGroup | undefined {
+export function compileNeuronGroup(
+  name: string,
+  spec: NeuronGroup,
+  ns: Namespace,
+  dt: number,
+  rep: Reporter,
+): CompiledNeuronGroup | undefined {
   const path = `groups.${name}`;
   const before = rep.count;
-  const model = parseModel(spec.model, { path: `${path}.model`, src: spec.model }, rep, unitScope(), NEURON_FLAGS, new Set(NEURON_BUILTINS.keys()));
+  const model = parseModel(
+    spec.model,
+    { path: `${path}.model`, src: spec.model },
+    rep,
+    unitScope(),
+    NEURON_FLAGS,
+    new Set(NEURON_BUILTINS.keys()),
+  );
   const symbols = new Map<string, Sym>([...NEURON_BUILTINS, ...modelSymbols(model)]);
   const g = { N: spec.N, model, symbols };
   const scope = groupScope(g, ns);
@@ -118,7 +143,14 @@ export function compileNeuronGroup(name: string, spec: NeuronGroup, ns: Namespac
   const modelFailed = rep.count > before;
   for (const v of model.vars.values()) {
     if (ns.constants.has(v.name) || ns.timed.has(v.name)) {
-      rep.at('duplicate_definition', `${path}.model`, spec.model, v.eq.namePos, v.name.length, `"${v.name}" is both a group variable and a constant; rename one of them`);
+      rep.at(
+        'duplicate_definition',
+        `${path}.model`,
+        spec.model,
+        v.eq.namePos,
+        v.name.length,
+        `"${v.name}" is both a group variable and a constant; rename one of them`,
+      );
     }
   }
 
@@ -129,7 +161,15 @@ export function compileNeuronGroup(name: string, spec: NeuronGroup, ns: Namespac
     threshold = parseField(spec.threshold, p, rep);
     if (threshold) {
       const t = typeOf(threshold, scope, { path: p, src: spec.threshold }, rep);
-      if (t && !t.bool) rep.at('type_error', p, spec.threshold, threshold.pos, threshold.end - threshold.pos, `a threshold must be a condition (e.g. "v > -50*mV"), got a value in ${dimName(t.dim)}`);
+      if (t && !t.bool)
+        rep.at(
+          'type_error',
+          p,
+          spec.threshold,
+          threshold.pos,
+          threshold.end - threshold.pos,
+          `a threshold must be a condition (e.g. "v > -50*mV"), got a value in ${dimName(t.dim)}`,
+        );
     }
   }
   // Reset.
@@ -142,7 +182,9 @@ export function compileNeuronGroup(name: string, spec: NeuronGroup, ns: Namespac
     checkStatements(reset, p, spec.reset, model, scope, rep);
   }
   // Refractoriness: a time (constant or per-neuron expression) or a condition.
-  let refractory: { kind: 'none' } | { kind: 'time'; expr: Expr } | { kind: 'cond'; expr: Expr } = { kind: 'none' };
+  let refractory: { kind: 'none' } | { kind: 'time'; expr: Expr } | { kind: 'cond'; expr: Expr } = {
+    kind: 'none',
+  };
   if (spec.refractory !== undefined) {
     const p = `${path}.refractory`;
     const e = parseField(spec.refractory, p, rep);
@@ -151,7 +193,15 @@ export function compileNeuronGroup(name: string, spec: NeuronGroup, ns: Namespac
       if (t) {
         if (t.bool) refractory = { kind: 'cond', expr: e };
         else if (dimEq(t.dim, SECOND)) refractory = { kind: 'time', expr: e };
-        else rep.at('dimension_mismatch', p, spec.refractory, e.pos, e.end - e.pos, `refractory must be a time (e.g. "5*ms") or a condition, got a value in ${dimName(t.dim)}`);
+        else
+          rep.at(
+            'dimension_mismatch',
+            p,
+            spec.refractory,
+            e.pos,
+            e.end - e.pos,
+            `refractory must be a time (e.g. "5*ms") or a condition, got a value in ${dimName(t.dim)}`,
+          );
       }
     }
   }
@@ -163,7 +213,14 @@ export function compileNeuronGroup(name: string, spec: NeuronGroup, ns: Namespac
     if (model.broken.has(vname)) continue;
     if (!v || v.kind === 'sub') {
       const notes = [...model.vars.values()].filter((x) => x.kind !== 'sub').map((x) => x.name);
-      rep.field('unknown_identifier', p, v ? `"${vname}" is a subexpression; it cannot be initialised` : `"${vname}" is not a variable of group "${name}"`, v ? [] : suggest(vname, notes));
+      rep.field(
+        'unknown_identifier',
+        p,
+        v
+          ? `"${vname}" is a subexpression; it cannot be initialised`
+          : `"${vname}" is not a variable of group "${name}"`,
+        v ? [] : suggest(vname, notes),
+      );
       continue;
     }
     const ctx = groupEmitContext(g, ns, dt, (n) => `${arr(n)}[idx]`, `${arr('not_refractory')}[idx]`);
@@ -174,11 +231,24 @@ export function compileNeuronGroup(name: string, spec: NeuronGroup, ns: Namespac
       p,
       {
         scope,
-        ctx: { ...ctx, ref: (n) => (model.vars.get(n)?.kind === 'sub' ? `(${emit(inlined({ k: 'name', name: n, pos: 0, end: 0 }), ctx)})` : ctx.ref(n)) },
+        ctx: {
+          ...ctx,
+          ref: (n) =>
+            model.vars.get(n)?.kind === 'sub'
+              ? `(${emit(inlined({ k: 'name', name: n, pos: 0, end: 0 }), ctx)})`
+              : ctx.ref(n),
+        },
         params: ['A', 'T', 't'],
         args: () => [initArrays.current, initArrays.timed, 0],
         count: () => spec.N,
-        prelude: prelude([...[...model.vars.values()].filter((x) => x.kind !== 'sub').map((x) => x.name), 'lastspike', 'not_refractory'], ns),
+        prelude: prelude(
+          [
+            ...[...model.vars.values()].filter((x) => x.kind !== 'sub').map((x) => x.name),
+            'lastspike',
+            'not_refractory',
+          ],
+          ns,
+        ),
       },
       rep,
     );
@@ -187,7 +257,6 @@ export function compileNeuronGroup(name: string, spec: NeuronGroup, ns: Namespac
   const method = spec.method === 'linear' ? 'exact' : spec.method;
   // With errors the group is still returned, so that synapses and monitors referring to it are
   // checked too (every problem at once); compile() fails before anything is built.
-  const failed = rep.count > before;
 
   const parts: NeuronParts = { threshold, reset, refractory, inits, method };
   let integration: Integration | undefined;
@@ -212,10 +281,22 @@ function suggest(n: string, c: string[]): string[] {
 }
 
 /** Checks statements' targets and dimensions (resets, and the synaptic code through its own scope). */
-export function checkStatements(stmts: Statement[], path: string, src: string, model: ModelDef, scope: Scope, rep: Reporter, writable?: (name: string) => Sym | undefined): void {
+export function checkStatements(
+  stmts: Statement[],
+  path: string,
+  src: string,
+  model: ModelDef,
+  scope: Scope,
+  rep: Reporter,
+  writable?: (name: string) => Sym | undefined,
+): void {
   for (const s of stmts) {
     if (scope.lookup(s.target)?.poisoned) continue;
-    const target = writable ? writable(s.target) : model.vars.get(s.target) ? scope.lookup(s.target) : undefined;
+    const target = writable
+      ? writable(s.target)
+      : model.vars.get(s.target)
+        ? scope.lookup(s.target)
+        : undefined;
     const v = model.vars.get(s.target);
     if (!target) {
       const known = scope.lookup(s.target);
@@ -223,27 +304,64 @@ export function checkStatements(stmts: Statement[], path: string, src: string, m
         ? `"${s.target}" cannot be assigned (it is ${known.kind === 'const' || known.kind === 'unit' ? 'a constant' : known.kind === 'sub' ? 'a subexpression' : 'read-only'})`
         : `unknown variable "${s.target}"`;
       const names = [...model.vars.values()].filter((x) => x.kind !== 'sub').map((x) => x.name);
-      rep.at(known ? 'invalid_reference' : 'unknown_identifier', path, src, s.targetPos, s.target.length, msg, known ? [] : didYouMeanLocal(s.target, names));
+      rep.at(
+        known ? 'invalid_reference' : 'unknown_identifier',
+        path,
+        src,
+        s.targetPos,
+        s.target.length,
+        msg,
+        known ? [] : didYouMeanLocal(s.target, names),
+      );
       typeOf(s.expr, scope, { path, src }, rep);
       continue;
     }
     if (v?.flags.has('constant')) {
-      rep.at('invalid_reference', path, src, s.targetPos, s.target.length, `"${s.target}" is a constant parameter and cannot be assigned`);
+      rep.at(
+        'invalid_reference',
+        path,
+        src,
+        s.targetPos,
+        s.target.length,
+        `"${s.target}" is a constant parameter and cannot be assigned`,
+      );
       continue;
     }
     if (target.kind === 'sub') {
-      rep.at('invalid_reference', path, src, s.targetPos, s.target.length, `"${s.target}" is a subexpression and cannot be assigned`);
+      rep.at(
+        'invalid_reference',
+        path,
+        src,
+        s.targetPos,
+        s.target.length,
+        `"${s.target}" is a subexpression and cannot be assigned`,
+      );
       continue;
     }
     const t = typeOf(s.expr, scope, { path, src }, rep);
     if (!t) continue;
     if (target.bool) continue;
     if (s.op === '*=' || s.op === '/=') {
-      if (!dimEq(t.dim, DIMENSIONLESS)) rep.at('dimension_mismatch', path, src, s.expr.pos, s.expr.end - s.expr.pos, `"${s.op}" needs a dimensionless factor, got ${dimName(t.dim)}`);
+      if (!dimEq(t.dim, DIMENSIONLESS))
+        rep.at(
+          'dimension_mismatch',
+          path,
+          src,
+          s.expr.pos,
+          s.expr.end - s.expr.pos,
+          `"${s.op}" needs a dimensionless factor, got ${dimName(t.dim)}`,
+        );
     } else if (!dimEq(t.dim, target.dim) && t.value !== 0) {
       const verb = s.op === '=' ? 'assign' : s.op === '+=' ? 'add' : 'subtract';
       const prep = s.op === '=' ? 'to' : s.op === '+=' ? 'to' : 'from';
-      rep.at('dimension_mismatch', path, src, s.expr.pos, s.expr.end - s.expr.pos, `cannot ${verb} ${dimName(t.dim)} ${prep} "${s.target}" (${dimName(target.dim)})`);
+      rep.at(
+        'dimension_mismatch',
+        path,
+        src,
+        s.expr.pos,
+        s.expr.end - s.expr.pos,
+        `cannot ${verb} ${dimName(t.dim)} ${prep} "${s.target}" (${dimName(target.dim)})`,
+      );
     }
   }
 }
@@ -257,7 +375,6 @@ interface NeuronParts {
   inits: [string, Initializer][];
   method: Method | undefined;
 }
-
 
 function chooseIntegration(
   name: string,
@@ -276,7 +393,12 @@ function chooseIntegration(
   for (const s of parts.reset) written.add(s.target);
   const hasRef = parts.refractory.kind !== 'none';
   const inline = (e: Expr) => inlineSubexpressions(e, model);
-  const eqs = model.diffs.map((v) => ({ name: v.name, f: inline(v.expr!), clamp: v.flags.has('unless refractory'), explicitTime: mentionsTime(v.expr!, model, ns) }));
+  const eqs = model.diffs.map((v) => ({
+    name: v.name,
+    f: inline(v.expr!),
+    clamp: v.flags.has('unless refractory'),
+    explicitTime: mentionsTime(v.expr!, model, ns),
+  }));
   const stepCtx = groupEmitContext(g, ns, dt, (n) => local(n), 'nr');
   let integration: Integration;
   try {
@@ -325,11 +447,12 @@ function buildNeuronGroup(
   const N = g.N;
   const dt = bc.dt;
   const arrays = new Map<string, StateArray>();
-  for (const v of model.vars.values()) if (v.kind !== 'sub') arrays.set(v.name, new Float64Array(v.flags.has('shared') ? 1 : N));
+  for (const v of model.vars.values())
+    if (v.kind !== 'sub') arrays.set(v.name, new Float64Array(v.flags.has('shared') ? 1 : N));
   arrays.set('lastspike', new Float64Array(N).fill(-1e4));
   arrays.set('not_refractory', new Uint8Array(N).fill(1));
   const timed = new Map<string, (t: number, i?: number) => number>();
-  for (const [tn, ta] of bc.ns.timed) timed.set(tn, timedArrayHelper(ta as TimedArray, dt));
+  for (const [tn, ta] of bc.ns.timed) timed.set(tn, timedArrayHelper(ta, dt));
 
   // Initial values, in key order, from the group's own init stream.
   const initRng = new Rng(bc.seed, name, 'init');
@@ -367,7 +490,8 @@ function buildNeuronGroup(
       P.P_M.set(M, idx * nn);
       P.P_K.set(K, idx * nn);
       if (clampRows.some(Boolean)) {
-        for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) a0[r * n + c] = clampRows[r] ? 0 : a[r * n + c]!;
+        for (let r = 0; r < n; r++)
+          for (let c = 0; c < n; c++) a0[r * n + c] = clampRows[r] ? 0 : a[r * n + c]!;
         const z = exactPropagators(a0, n, dt);
         P.P_M0.set(z.M, idx * nn);
         P.P_K0.set(z.K, idx * nn);
@@ -389,7 +513,15 @@ function buildNeuronGroup(
       const e = inline(parts.refractory.expr);
       const ids = identifiers(e);
       const constant = [...ids].every((n) => !g.symbols.has(n));
-      const steps = constant ? literal(Math.trunc((evalConst(e, (n) => bc.ns.constants.get(n)?.value ?? unitScope().lookup(n)?.value) + 1e-3 * dt) / dt)) : `Math.trunc((${emit(e, refCtx)} + ${literal(1e-3 * dt)}) / ${literal(dt)})`;
+      const steps = constant
+        ? literal(
+            Math.trunc(
+              (evalConst(e, (n) => bc.ns.constants.get(n)?.value ?? unitScope().lookup(n)?.value) +
+                1e-3 * dt) /
+                dt,
+            ),
+          )
+        : `Math.trunc((${emit(e, refCtx)} + ${literal(1e-3 * dt)}) / ${literal(dt)})`;
       // Brian 2: timestep(t - lastspike, dt) >= timestep(refractory, dt), timestep(x) = int((x + 1e-3·dt)/dt).
       // t - lastspike is a whole number of steps (± rounding), so for a constant period the test is
       // the same as comparing against steps·dt, without a division per neuron.
@@ -419,7 +551,11 @@ return function step(t) {
   return ns;
 };`;
   const spikes = new Int32Array(N);
-  const step = makeKernel<(t: number) => number>(['A', 'T', 'F', 'spikes', 'P_M', 'P_K', 'P_M0', 'P_K0'], src, [arrays, timed, F, spikes, P.P_M, P.P_K, P.P_M0, P.P_K0]);
+  const step = makeKernel<(t: number) => number>(
+    ['A', 'T', 'F', 'spikes', 'P_M', 'P_K', 'P_M0', 'P_K0'],
+    src,
+    [arrays, timed, F, spikes, P.P_M, P.P_K, P.P_M0, P.P_K0],
+  );
 
   const resetCtx = groupEmitContext(g, bc.ns, dt, (n) => `${arr(n)}[idx]`, `${arr('not_refractory')}[idx]`);
   const resetBody = compileStatements(parts.reset, model, resetCtx, inline);
@@ -450,7 +586,13 @@ return function step(t) {
   return rt;
 }
 
-function runInit(init: Initializer, out: Float64Array, rng: Rng, arrays: Map<string, StateArray>, timed: Map<string, unknown>): void {
+function runInit(
+  init: Initializer,
+  out: Float64Array,
+  rng: Rng,
+  arrays: Map<string, StateArray>,
+  timed: Map<string, unknown>,
+): void {
   initArrays.current = arrays;
   initArrays.timed = timed;
   try {
@@ -461,7 +603,10 @@ function runInit(init: Initializer, out: Float64Array, rng: Rng, arrays: Map<str
 }
 
 /** The arrays an init kernel reads (set while it runs). */
-export const initArrays: { current: Map<string, StateArray> | undefined; timed: Map<string, unknown> | undefined } = { current: undefined, timed: undefined };
+export const initArrays: {
+  current: Map<string, StateArray> | undefined;
+  timed: Map<string, unknown> | undefined;
+} = { current: undefined, timed: undefined };
 
 /** Reads one variable (state, parameter, subexpression or built-in) of neuron `idx` at time t. */
 export function groupRecorder(
@@ -478,7 +623,11 @@ export function groupRecorder(
   const ctx = groupEmitContext(g, bc.ns, bc.dt, (n) => `${arr(n)}[idx]`, `${arr('not_refractory')}[idx]`);
   const e = inlineSubexpressions({ k: 'name', name: vname, pos: 0, end: 0 }, g.model);
   const F = kernelHelpers();
-  return makeKernel<Recorder>(['A', 'T', 'F'], `${prelude(arrays.keys(), bc.ns)}\nreturn function (idx, t) { return +(${emit(e, ctx)}); };`, [arrays, timed, F]);
+  return makeKernel<Recorder>(
+    ['A', 'T', 'F'],
+    `${prelude(arrays.keys(), bc.ns)}\nreturn function (idx, t) { return +(${emit(e, ctx)}); };`,
+    [arrays, timed, F],
+  );
 }
 
 /** Thrown after a build-time diagnostic (e.g. an integrator that does not apply). */

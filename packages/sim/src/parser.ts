@@ -22,7 +22,30 @@ interface Token {
   value?: number;
 }
 
-const OPS = ['**', '//', '<=', '>=', '==', '!=', '+=', '-=', '*=', '/=', '+', '-', '*', '/', '%', '<', '>', '=', '(', ')', ',', ':'];
+const OPS = [
+  '**',
+  '//',
+  '<=',
+  '>=',
+  '==',
+  '!=',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '<',
+  '>',
+  '=',
+  '(',
+  ')',
+  ',',
+  ':',
+];
 
 function tokenize(src: string, start: number, end: number): Token[] {
   const toks: Token[] = [];
@@ -38,7 +61,11 @@ function tokenize(src: string, start: number, end: number): Token[] {
       const text = numMatch[0];
       const after = src[p + text.length];
       if (after !== undefined && /[A-Za-z_]/.test(after) && p + text.length < end) {
-        throw new ParseError(`invalid number "${text}${after}" (write a multiplication: ${text}*${after}…)`, p, text.length + 1);
+        throw new ParseError(
+          `invalid number "${text}${after}" (write a multiplication: ${text}*${after}…)`,
+          p,
+          text.length + 1,
+        );
       }
       toks.push({ kind: 'num', text, pos: p, value: Number(text) });
       p += text.length;
@@ -63,7 +90,18 @@ function tokenize(src: string, start: number, end: number): Token[] {
 }
 
 const COMPARE: ReadonlySet<string> = new Set(['<', '<=', '>', '>=', '==', '!=']);
-const KEYWORDS: ReadonlySet<string> = new Set(['and', 'or', 'not', 'if', 'else', 'for', 'in', 'lambda', 'True', 'False']);
+const KEYWORDS: ReadonlySet<string> = new Set([
+  'and',
+  'or',
+  'not',
+  'if',
+  'else',
+  'for',
+  'in',
+  'lambda',
+  'True',
+  'False',
+]);
 
 class Parser {
   private i = 0;
@@ -134,7 +172,9 @@ class Parser {
       const op = opTok.text as CompareOp;
       const right = this.sum();
       const cmp: Expr = { k: 'cmp', op, left, right, pos: left.pos, end: right.end, opPos: opTok.pos };
-      result = result ? { k: 'logic', op: 'and', left: result, right: cmp, pos: result.pos, end: cmp.end } : cmp;
+      result = result
+        ? { k: 'logic', op: 'and', left: result, right: cmp, pos: result.pos, end: cmp.end }
+        : cmp;
       left = right;
     }
     return result ?? left;
@@ -270,7 +310,14 @@ export function parseStatements(src: string): { statements: Statement[]; errors:
       if (p.atEnd()) throw new ParseError(`missing expression after "${op.text}"`, op.pos, op.text.length);
       const expr = p.expression();
       if (!p.atEnd()) throw p.unexpected(p.peek(), 'an operator or the end of the statement');
-      statements.push({ target: first.text, targetPos: first.pos, op: op.text as AssignOp, expr, pos: first.pos, end: expr.end });
+      statements.push({
+        target: first.text,
+        targetPos: first.pos,
+        op: op.text as AssignOp,
+        expr,
+        pos: first.pos,
+        end: expr.end,
+      });
     } catch (err) {
       if (err instanceof ParseError) errors.push(err);
       else throw err;
@@ -282,7 +329,11 @@ export function parseStatements(src: string): { statements: Statement[]; errors:
 const EQ_FLAG = /\(([^()]*)\)\s*$/;
 
 /** Brian 2 equations: `dv/dt = e : unit (flags)`, `x = e : unit (flags)`, `x : unit (flags)`. */
-export function parseEquations(src: string): { equations: Equation[]; errors: ParseError[]; broken: string[] } {
+export function parseEquations(src: string): {
+  equations: Equation[];
+  errors: ParseError[];
+  broken: string[];
+} {
   const clean = stripComments(src);
   const equations: Equation[] = [];
   const errors: ParseError[] = [];
@@ -318,9 +369,15 @@ function parseEquationLine(src: string, s: number, e: number): Equation {
       open.pop();
     } else if (c === ':' && depth === 0) colon = p;
   }
-  if (depth > 0 && colon < 0) throw new ParseError('unclosed "(": a ")" is missing', s + open[open.length - 1]!, 1);
+  if (depth > 0 && colon < 0)
+    throw new ParseError('unclosed "(": a ")" is missing', s + open[open.length - 1]!, 1);
   const firstNonSpace = s + (line.length - line.trimStart().length);
-  if (colon < 0) throw new ParseError('missing ": unit" (every equation ends with its unit, e.g. ": volt" or ": 1")', s + line.trimEnd().length, 1);
+  if (colon < 0)
+    throw new ParseError(
+      'missing ": unit" (every equation ends with its unit, e.g. ": volt" or ": 1")',
+      s + line.trimEnd().length,
+      1,
+    );
   // Flags: a trailing "(...)" after the unit.
   let unitEnd = s + line.length;
   let flags: string[] = [];
@@ -331,7 +388,10 @@ function parseEquationLine(src: string, s: number, e: number): Equation {
     const unitText = tail.slice(0, fm.index);
     // "(unless refractory)" vs a parenthesised unit like "(1/second)": flags are words only.
     if (/^[\sA-Za-z_,-]+$/.test(fm[1]!) && unitText.trim() !== '') {
-      flags = fm[1]!.split(',').map((f) => f.trim()).filter(Boolean);
+      flags = fm[1]!
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean);
       flagsPos = s + colon + 1 + fm.index;
       unitEnd = flagsPos;
     }
@@ -349,26 +409,78 @@ function parseEquationLine(src: string, s: number, e: number): Equation {
   const eq = indexOfTopLevelEquals(lhs);
   if (eq < 0) {
     const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(lhs);
-    if (!m) throw new ParseError('expected "name : unit", "name = expression : unit" or "dname/dt = expression : unit"', firstNonSpace, Math.max(1, lhs.trim().length));
-    return { kind: 'param', name: m[1]!, namePos: s + lhs.indexOf(m[1]!), type, ...(unit ? { unit } : {}), unitPos: unitStart, flags, flagsPos, pos: firstNonSpace, end: e };
+    if (!m)
+      throw new ParseError(
+        'expected "name : unit", "name = expression : unit" or "dname/dt = expression : unit"',
+        firstNonSpace,
+        Math.max(1, lhs.trim().length),
+      );
+    return {
+      kind: 'param',
+      name: m[1]!,
+      namePos: s + lhs.indexOf(m[1]!),
+      type,
+      ...(unit ? { unit } : {}),
+      unitPos: unitStart,
+      flags,
+      flagsPos,
+      pos: firstNonSpace,
+      end: e,
+    };
   }
   const left = lhs.slice(0, eq);
   const rhsStart = s + eq + 1;
   const expr = parseExpression(src, rhsStart, lhsEnd);
   const dm = /^\s*d([A-Za-z_][A-Za-z0-9_]*)\s*\/\s*dt\s*$/.exec(left);
   if (dm) {
-    return { kind: 'diff', name: dm[1]!, namePos: s + left.indexOf('d') + 1, expr, type, ...(unit ? { unit } : {}), unitPos: unitStart, flags, flagsPos, pos: firstNonSpace, end: e };
+    return {
+      kind: 'diff',
+      name: dm[1]!,
+      namePos: s + left.indexOf('d') + 1,
+      expr,
+      type,
+      ...(unit ? { unit } : {}),
+      unitPos: unitStart,
+      flags,
+      flagsPos,
+      pos: firstNonSpace,
+      end: e,
+    };
   }
   const sm = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(left);
   if (sm) {
-    return { kind: 'sub', name: sm[1]!, namePos: s + left.indexOf(sm[1]!), expr, type, ...(unit ? { unit } : {}), unitPos: unitStart, flags, flagsPos, pos: firstNonSpace, end: e };
+    return {
+      kind: 'sub',
+      name: sm[1]!,
+      namePos: s + left.indexOf(sm[1]!),
+      expr,
+      type,
+      ...(unit ? { unit } : {}),
+      unitPos: unitStart,
+      flags,
+      flagsPos,
+      pos: firstNonSpace,
+      end: e,
+    };
   }
-  throw new ParseError('left-hand side must be "dx/dt" or a name', firstNonSpace, Math.max(1, left.trim().length));
+  throw new ParseError(
+    'left-hand side must be "dx/dt" or a name',
+    firstNonSpace,
+    Math.max(1, left.trim().length),
+  );
 }
 
 function indexOfTopLevelEquals(s: string): number {
   for (let p = 0; p < s.length; p++) {
-    if (s[p] === '=' && s[p + 1] !== '=' && s[p - 1] !== '=' && s[p - 1] !== '<' && s[p - 1] !== '>' && s[p - 1] !== '!') return p;
+    if (
+      s[p] === '=' &&
+      s[p + 1] !== '=' &&
+      s[p - 1] !== '=' &&
+      s[p - 1] !== '<' &&
+      s[p - 1] !== '>' &&
+      s[p - 1] !== '!'
+    )
+      return p;
   }
   return -1;
 }

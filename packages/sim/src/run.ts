@@ -7,7 +7,6 @@
  */
 import type { Chunk, Results, StreamEvent } from './contract.js';
 import type { NetworkRuntime, Program } from './compile.js';
-import type { MonitorRuntime } from './monitors.js';
 import { wallSeconds } from './clock.js';
 
 export interface RunOptions {
@@ -29,7 +28,6 @@ export interface Simulation {
   advance(steps: number): Chunk;
   results(id?: string): Results;
 }
-
 
 export function createSimulation(program: Program): Simulation {
   const t0 = wallSeconds();
@@ -82,7 +80,7 @@ export function createSimulation(program: Program): Simulation {
     results(id) {
       const tr = wallSeconds();
       const monitors: Results['monitors'] = {};
-      for (const m of net.monitors as MonitorRuntime[]) monitors[m.name] = m.result();
+      for (const m of net.monitors) monitors[m.name] = m.result();
       const writeTime = wallSeconds() - tr;
       return {
         id: id ?? `local-${program.seed}`,

@@ -12,7 +12,7 @@
  */
 import type { Synapses, Connect } from '@volley/spec';
 import { parseGroupRef } from '@volley/spec';
-import { identifiers, mapExpr, type Expr, type Statement } from './ast.js';
+import { identifiers, mapExpr, name as nameExpr, type Expr, type Statement } from './ast.js';
 import { typeOf, type Scope, type Sym } from './check.js';
 import { emit, literal, type EmitContext } from './codegen.js';
 import { kernelHelpers } from './codegen.js';
@@ -24,7 +24,14 @@ import type { CompiledInputGroup } from './input-groups.js';
 import { IntegrationError, integrate, evalConst, type Integration } from './integrators.js';
 import { makeKernel } from './kernel.js';
 import { splitLinear } from './linear.js';
-import { checkModel, inlineSubexpressions, mentionsTime, modelSymbols, parseModel, SYNAPSE_FLAGS, type ModelDef } from './model.js';
+import {
+  checkModel,
+  inlineSubexpressions,
+  mentionsTime,
+  modelSymbols,
+  parseModel,
+  SYNAPSE_FLAGS,
+} from './model.js';
 import { evalQuantity, namespaceScope, parseField, unitScope, type Namespace } from './namespace.js';
 import type { CompiledNeuronGroup } from './neuron-group.js';
 import { ParseError, parseExpression, parseStatements } from './parser.js';
@@ -79,11 +86,20 @@ interface Side {
 }
 
 /** Where a name in synaptic code points. */
-type Resolved = { where: 'syn'; name: string } | { where: 'pre' | 'post'; name: string } | { where: 'builtin'; name: string } | undefined;
+type Resolved =
+  | { where: 'syn'; name: string }
+  | { where: 'pre' | 'post'; name: string }
+  | { where: 'builtin'; name: string }
+  | undefined;
 
-
-
-export function compileSynapses(name: string, spec: Synapses, groups: Map<string, CompiledGroup>, ns: Namespace, dt: number, rep: Reporter): CompiledSynapses | undefined {
+export function compileSynapses(
+  name: string,
+  spec: Synapses,
+  groups: Map<string, CompiledGroup>,
+  ns: Namespace,
+  dt: number,
+  rep: Reporter,
+): CompiledSynapses | undefined {
   const path = `synapses.${name}`;
   const before = rep.count;
   const sideOf = (ref: string, field: string): Side | undefined => {
@@ -91,7 +107,11 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
     const g = r && groups.get(r.name);
     if (!r || !g) return undefined; // reported by the schema, or the group had errors
     if (field === 'target' && g.kind !== 'neurons') {
-      rep.field('invalid_reference', `${path}.${field}`, `the target of synapses must be a neuron group; "${r.name}" is a ${g.kind === 'poisson' ? 'Poisson' : 'spike generator'} group`);
+      rep.field(
+        'invalid_reference',
+        `${path}.${field}`,
+        `the target of synapses must be a neuron group; "${r.name}" is a ${g.kind === 'poisson' ? 'Poisson' : 'spike generator'} group`,
+      );
       return undefined;
     }
     return { name: r.name, group: g, lo: r.slice?.start ?? 0, hi: r.slice?.stop ?? g.N };
@@ -102,7 +122,14 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
   const postModel = post.group.kind === 'neurons' ? post.group.model : undefined;
   const preModel = pre.group.kind === 'neurons' ? pre.group.model : undefined;
 
-  const model = parseModel(spec.model, { path: `${path}.model`, src: spec.model }, rep, unitScope(), SYNAPSE_FLAGS, new Set(SYN_BUILTINS.map(([n]) => n)));
+  const model = parseModel(
+    spec.model,
+    { path: `${path}.model`, src: spec.model },
+    rep,
+    unitScope(),
+    SYNAPSE_FLAGS,
+    new Set(SYN_BUILTINS.map(([n]) => n)),
+  );
   const own = modelSymbols(model);
   // Summed variables are named `x_post` and are not synaptic variables of their own.
   const summed = [...model.vars.values()].filter((v) => v.flags.has('summed'));
@@ -158,8 +185,12 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
       if (sym?.poisoned) continue;
       if (!r || !sym) {
         const m = /^(.*)_(pre|post)$/.exec(s.target);
-        const msg = m ? `"${m[1]}" is not a variable of the ${m[2] === 'pre' ? 'source' : 'target'} group "${m[2] === 'pre' ? pre.name : post.name}"` : `unknown variable "${s.target}"`;
-        const cands = m ? [...(m[2] === 'pre' ? pre : post).group.symbols.keys()].map((x) => `${x}_${m[2]}`) : allNames();
+        const msg = m
+          ? `"${m[1]}" is not a variable of the ${m[2] === 'pre' ? 'source' : 'target'} group "${m[2] === 'pre' ? pre.name : post.name}"`
+          : `unknown variable "${s.target}"`;
+        const cands = m
+          ? [...(m[2] === 'pre' ? pre : post).group.symbols.keys()].map((x) => `${x}_${m[2]}`)
+          : allNames();
         rep.at('unknown_identifier', p, src, s.targetPos, s.target.length, msg, didYouMean(s.target, cands));
         typeOf(s.expr, scope, { path: p, src }, rep);
         continue;
@@ -170,12 +201,26 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
       }
       const defModel = r.where === 'syn' ? model : r.where === 'pre' ? preModel : postModel;
       if (defModel?.vars.get(r.name)?.flags.has('constant')) {
-        rep.at('invalid_reference', p, src, s.targetPos, s.target.length, `"${s.target}" is a constant parameter and cannot be assigned`);
+        rep.at(
+          'invalid_reference',
+          p,
+          src,
+          s.targetPos,
+          s.target.length,
+          `"${s.target}" is a constant parameter and cannot be assigned`,
+        );
         continue;
       }
       if (r.where === 'pre' || r.where === 'post') {
         if ((r.where === 'pre' ? pre : post).group.kind !== 'neurons') {
-          rep.at('invalid_reference', p, src, s.targetPos, s.target.length, `"${s.target}" belongs to an input group and cannot be assigned`);
+          rep.at(
+            'invalid_reference',
+            p,
+            src,
+            s.targetPos,
+            s.target.length,
+            `"${s.target}" belongs to an input group and cannot be assigned`,
+          );
           continue;
         }
         noteWrite(r.where === 'pre' ? pre.name : post.name, r.name);
@@ -183,9 +228,24 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
       const t = typeOf(s.expr, scope, { path: p, src }, rep);
       if (!t || sym.bool) continue;
       if (s.op === '*=' || s.op === '/=') {
-        if (!dimEq(t.dim, DIMENSIONLESS)) rep.at('dimension_mismatch', p, src, s.expr.pos, s.expr.end - s.expr.pos, `"${s.op}" needs a dimensionless factor, got ${dimName(t.dim)}`);
+        if (!dimEq(t.dim, DIMENSIONLESS))
+          rep.at(
+            'dimension_mismatch',
+            p,
+            src,
+            s.expr.pos,
+            s.expr.end - s.expr.pos,
+            `"${s.op}" needs a dimensionless factor, got ${dimName(t.dim)}`,
+          );
       } else if (!dimEq(t.dim, sym.dim) && t.value !== 0) {
-        rep.at('dimension_mismatch', p, src, s.expr.pos, s.expr.end - s.expr.pos, `cannot ${s.op === '=' ? 'assign' : s.op === '+=' ? 'add' : 'subtract'} ${dimName(t.dim)} ${s.op === '-=' ? 'from' : 'to'} "${s.target}" (${dimName(sym.dim)})`);
+        rep.at(
+          'dimension_mismatch',
+          p,
+          src,
+          s.expr.pos,
+          s.expr.end - s.expr.pos,
+          `cannot ${s.op === '=' ? 'assign' : s.op === '+=' ? 'add' : 'subtract'} ${dimName(t.dim)} ${s.op === '-=' ? 'from' : 'to'} "${s.target}" (${dimName(sym.dim)})`,
+        );
       }
     }
     return parsed.statements;
@@ -199,16 +259,37 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
     const m = /^(.*)_post$/.exec(v.name);
     const p = `${path}.model`;
     if (!m || !postModel?.vars.get(m[1]!)) {
-      rep.at('invalid_reference', p, spec.model, v.eq.namePos, v.name.length, `a summed variable must name a parameter of the target group with "_post" (e.g. "${m?.[1] ?? v.name}_post"); "${v.name}" does not`);
+      rep.at(
+        'invalid_reference',
+        p,
+        spec.model,
+        v.eq.namePos,
+        v.name.length,
+        `a summed variable must name a parameter of the target group with "_post" (e.g. "${m?.[1] ?? v.name}_post"); "${v.name}" does not`,
+      );
       continue;
     }
     const tv = postModel.vars.get(m[1]!)!;
     if (tv.kind !== 'param') {
-      rep.at('invalid_reference', p, spec.model, v.eq.namePos, v.name.length, `the target of a summed variable must be a parameter of "${post.name}", "${m[1]}" is ${tv.kind === 'state' ? 'a state variable' : 'a subexpression'}`);
+      rep.at(
+        'invalid_reference',
+        p,
+        spec.model,
+        v.eq.namePos,
+        v.name.length,
+        `the target of a summed variable must be a parameter of "${post.name}", "${m[1]}" is ${tv.kind === 'state' ? 'a state variable' : 'a subexpression'}`,
+      );
       continue;
     }
     if (!dimEq(tv.dim, v.dim)) {
-      rep.at('dimension_mismatch', p, spec.model, v.eq.namePos, v.name.length, `"${v.name}" is in ${dimName(v.dim)} but "${m[1]}" of "${post.name}" is in ${dimName(tv.dim)}`);
+      rep.at(
+        'dimension_mismatch',
+        p,
+        spec.model,
+        v.eq.namePos,
+        v.name.length,
+        `"${v.name}" is in ${dimName(v.dim)} but "${m[1]}" of "${post.name}" is in ${dimName(tv.dim)}`,
+      );
       continue;
     }
     noteWrite(post.name, m[1]!);
@@ -218,15 +299,27 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
   // Event-driven equations: dA/dt = a·A + b with constant a, b, solved exactly between events.
   const eventDriven: { name: string; a: number; b: number }[] = [];
   const clockDriven = model.diffs.filter((v) => !v.flags.has('event-driven'));
-  const constValue = (n: string): number | undefined => ns.constants.get(n)?.value ?? (own.has(n) || resolve(n) ? undefined : unitScope().lookup(n)?.value);
+  const constValue = (n: string): number | undefined =>
+    ns.constants.get(n)?.value ?? (own.has(n) || resolve(n) ? undefined : unitScope().lookup(n)?.value);
   for (const v of model.diffs.filter((x) => x.flags.has('event-driven'))) {
     const f = inlineSubexpressions(v.expr!, model);
     const sp = splitLinear(f, v.name);
     try {
       if (!sp) throw new Error('nonlinear');
-      eventDriven.push({ name: v.name, a: sp.a ? evalConst(sp.a, constValue) : 0, b: sp.b ? evalConst(sp.b, constValue) : 0 });
+      eventDriven.push({
+        name: v.name,
+        a: sp.a ? evalConst(sp.a, constValue) : 0,
+        b: sp.b ? evalConst(sp.b, constValue) : 0,
+      });
     } catch {
-      rep.at('invalid_method', `${path}.model`, spec.model, v.eq.namePos, v.name.length, `event-driven equations must be linear with constant coefficients (like "dApre/dt = -Apre/taupre : 1"); d${v.name}/dt is not`);
+      rep.at(
+        'invalid_method',
+        `${path}.model`,
+        spec.model,
+        v.eq.namePos,
+        v.name.length,
+        `event-driven equations must be linear with constant coefficients (like "dApre/dt = -Apre/taupre : 1"); d${v.name}/dt is not`,
+      );
     }
   }
 
@@ -281,7 +374,10 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
           const v = gm?.vars.get(r.name);
           if (v?.kind === 'sub') {
             const inl = inlineSubexpressions(v.expr!, gm!);
-            const sub: EmitContext = { ref: (m) => sideRef(side, r.where as 'pre' | 'post', m, idx), timed: (tn, args) => `TA_${tn}(${args.join(', ')})` };
+            const sub: EmitContext = {
+              ref: (m) => sideRef(side, r.where, m, idx),
+              timed: (tn, args) => `TA_${tn}(${args.join(', ')})`,
+            };
             return `(${emit(inl, sub)})`;
           }
           return sideRef(side, r.where, r.name, idx);
@@ -318,28 +414,51 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
     const isDelay = vname === 'delay';
     const v = model.vars.get(vname);
     if (!isDelay && (!v || v.kind === 'sub' || v.flags.has('summed'))) {
-      rep.field('unknown_identifier', p, `"${vname}" is not a variable of synapses "${name}"`, didYouMean(vname, [...synArrays, 'delay']));
+      rep.field(
+        'unknown_identifier',
+        p,
+        `"${vname}" is not a variable of synapses "${name}"`,
+        didYouMean(vname, [...synArrays, 'delay']),
+      );
       continue;
     }
     if (isDelay) {
       if (spec.delay !== undefined) {
-        rep.field('invalid_value', p, 'give either "delay" (one for all synapses) or "init.delay" (per synapse), not both');
+        rep.field(
+          'invalid_value',
+          p,
+          'give either "delay" (one for all synapses) or "init.delay" (per synapse), not both',
+        );
         continue;
       }
       perSynapseDelay = true;
     }
     const init = compileInit(
       value,
-      { name: vname, dim: isDelay ? SECOND : v!.dim, bool: !isDelay && v!.type === 'boolean', integer: !isDelay && v!.type === 'integer' },
+      {
+        name: vname,
+        dim: isDelay ? SECOND : v!.dim,
+        bool: !isDelay && v!.type === 'boolean',
+        integer: !isDelay && v!.type === 'integer',
+      },
       p,
-      { scope, ctx: synCtx('idx', 'PRE[idx]', 'POST[idx]'), params: ['X', 't'], args: () => [currentInitEnv.env, 0], count: () => currentInitEnv.count, prelude: initPrelude },
+      {
+        scope,
+        ctx: synCtx('idx', 'PRE[idx]', 'POST[idx]'),
+        params: ['X', 't'],
+        args: () => [currentInitEnv.env, 0],
+        count: () => currentInitEnv.count,
+        prelude: initPrelude,
+      },
       rep,
     );
     if (init) inits.push([vname, init]);
   }
 
   // Connect calls.
-  const connects = (Array.isArray(spec.connect) ? spec.connect : [spec.connect]).map((c, k) => compileConnect(c, `${path}.connect${Array.isArray(spec.connect) ? `.${k}` : ''}`, scope, synCtx, rep));
+  const connects = (Array.isArray(spec.connect) ? spec.connect : [spec.connect]).map((c, k) =>
+    compileConnect(c, `${path}.connect${Array.isArray(spec.connect) ? `.${k}` : ''}`, scope, synCtx, rep),
+  );
   const Npre = pre.hi - pre.lo;
   const Npost = post.hi - post.lo;
   const expectedCount = connects.reduce((acc, c) => acc + (c ? c.expected(Npre, Npost) : 0), 0);
@@ -350,7 +469,12 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
     try {
       clockIntegration = integrate(
         {
-          eqs: clockDriven.map((v) => ({ name: v.name, f: inlineSubexpressions(v.expr!, model), clamp: false, explicitTime: mentionsTime(v.expr!, model, ns) })),
+          eqs: clockDriven.map((v) => ({
+            name: v.name,
+            f: inlineSubexpressions(v.expr!, model),
+            clamp: false,
+            explicitTime: mentionsTime(v.expr!, model, ns),
+          })),
           dt,
           constValue,
           // Exact integration of synaptic equations needs constant coefficients here (per-synapse
@@ -372,17 +496,22 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
   // The presynaptic index of each synapse is stored only when code needs it at run time; otherwise
   // it is implied by the CSR offsets (12 bytes per synapse with one weight and a shared delay).
   const runtimeExprs: Expr[] = [
-    ...onPre.flatMap((st) => [st.expr, { k: 'name', name: st.target, pos: 0, end: 0 } as Expr]),
-    ...onPost.flatMap((st) => [st.expr, { k: 'name', name: st.target, pos: 0, end: 0 } as Expr]),
+    ...onPre.flatMap((st) => [st.expr, nameExpr(st.target)]),
+    ...onPost.flatMap((st) => [st.expr, nameExpr(st.target)]),
     ...summedTargets.map(({ v }) => v.expr!),
     ...clockDriven.map((v) => v.expr!),
   ].map((e) => inlineSubexpressions(e, model));
-  const needsPre = runtimeExprs.some((e) => [...identifiers(e)].some((n) => n === 'i' || resolve(n)?.where === 'pre')) || onPost.length > 0;
+  const needsPre =
+    runtimeExprs.some((e) => [...identifiers(e)].some((n) => n === 'i' || resolve(n)?.where === 'pre')) ||
+    onPost.length > 0;
   return {
     name,
     writes,
     expectedCount,
-    recordable: () => [...synArrays, ...model.vars.keys()].filter((x, k, a) => a.indexOf(x) === k && !model.vars.get(x)?.flags.has('summed')).concat(['delay', 'i', 'j']),
+    recordable: () =>
+      [...synArrays, ...model.vars.keys()]
+        .filter((x, k, a) => a.indexOf(x) === k && !model.vars.get(x)?.flags.has('summed'))
+        .concat(['delay', 'i', 'j']),
     build: (bc) => {
       const preRT = bc.groups.get(pre.name)!;
       const postRT = bc.groups.get(post.name)!;
@@ -391,7 +520,9 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
       // 1. Connectivity, in creation order.
       const ci = new GrowableI32(1 << 12);
       const cj = new GrowableI32(1 << 12);
-      connects.forEach((c, k) => c!.build(new Rng(bc.seed, name, `connect${k}`), pre, post, preRT, postRT, timed, ci, cj));
+      connects.forEach((c, k) =>
+        c!.build(new Rng(bc.seed, name, `connect${k}`), pre, post, preRT, postRT, timed, ci, cj),
+      );
       const count = ci.length;
       // 2. Storage order: stable sort by presynaptic neuron (counting sort).
       const preOffsets = new Int32Array(preRT.N + 1);
@@ -411,7 +542,8 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
       // 3. Variables and initial values (init expressions run in storage order; arrays given in
       //    creation order are permuted).
       const S = new Map<string, Float64Array>();
-      for (const n of synArrays) S.set(n, new Float64Array(model.vars.get(n)!.flags.has('shared') ? 1 : count));
+      for (const n of synArrays)
+        S.set(n, new Float64Array(model.vars.get(n)!.flags.has('shared') ? 1 : count));
       const hasEventDriven = eventDriven.length > 0;
       if (hasEventDriven) S.set('_lastupdate', new Float64Array(count));
       let delays: Float64Array | undefined;
@@ -424,7 +556,10 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
         try {
           init(tmp, initRng);
         } catch (e) {
-          if (e instanceof InitLengthError) throw new SpecRuntimeError(`${e.path}: needs one value per synapse: ${count} synapses were created, got ${e.got} values`);
+          if (e instanceof InitLengthError)
+            throw new SpecRuntimeError(
+              `${e.path}: needs one value per synapse: ${count} synapses were created, got ${e.got} values`,
+            );
           throw e;
         }
         const isArrayInit = Array.isArray(spec.init?.[vname]) || typeof spec.init?.[vname] === 'object';
@@ -497,7 +632,9 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
           const dtExpr = `(t - S__lastupdate[s])`;
           if (ed.a === 0) return `${x} = ${x} + ${literal(ed.b)} * ${dtExpr};`;
           const ba = ed.b / ed.a;
-          return ed.b === 0 ? `${x} = ${x} * Math.exp(${literal(ed.a)} * ${dtExpr});` : `${x} = (${x} + ${literal(ba)}) * Math.exp(${literal(ed.a)} * ${dtExpr}) - ${literal(ba)};`;
+          return ed.b === 0
+            ? `${x} = ${x} * Math.exp(${literal(ed.a)} * ${dtExpr});`
+            : `${x} = (${x} + ${literal(ba)}) * Math.exp(${literal(ed.a)} * ${dtExpr}) - ${literal(ba)};`;
         })
         .join('\n');
       const edDone = hasEventDriven ? 'S__lastupdate[s] = t;' : '';
@@ -517,10 +654,18 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
           )
         : undefined;
       const deliverList = onPre.length
-        ? makeKernel<(list: Int32Array, n: number, t: number) => void>(['X', 'F'], `${pre0}\nreturn function (list, n, t) { for (let q = 0; q < n; q++) { const s = list[q]; ${preBody} } };`, [X, F])
+        ? makeKernel<(list: Int32Array, n: number, t: number) => void>(
+            ['X', 'F'],
+            `${pre0}\nreturn function (list, n, t) { for (let q = 0; q < n; q++) { const s = list[q]; ${preBody} } };`,
+            [X, F],
+          )
         : undefined;
       const runPost = onPost.length
-        ? makeKernel<(list: Int32Array, n: number, t: number) => void>(['X', 'F'], `${pre0}\nreturn function (list, n, t) { for (let q = 0; q < n; q++) { const s = list[q]; ${postBody} } };`, [X, F])
+        ? makeKernel<(list: Int32Array, n: number, t: number) => void>(
+            ['X', 'F'],
+            `${pre0}\nreturn function (list, n, t) { for (let q = 0; q < n; q++) { const s = list[q]; ${postBody} } };`,
+            [X, F],
+          )
         : undefined;
       const summedFns = summedTargets.map(({ v, target }) => {
         const code = emit(inlineSyn(v.expr!), ctx);
@@ -561,7 +706,8 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
               for (let q = 0; q < nspikes; q++) {
                 const n = spikes[q]!;
                 if (n < pre.lo || n >= pre.hi) continue;
-                for (let s = preOffsets[n]!; s < preOffsets[n + 1]!; s++) queue[(k + delaySteps[s]!) % L]!.push(s);
+                for (let s = preOffsets[n]!; s < preOffsets[n + 1]!; s++)
+                  queue[(k + delaySteps[s]!) % L]!.push(s);
               }
             }
             const due = queue[k % L]!;
@@ -588,12 +734,16 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
         recorder: (vname) => {
           if (vname === 'i') return (s) => preOf(s) - pre.lo;
           if (vname === 'j') return (s) => POST[s]! - post.lo;
-          if (vname === 'delay') return delays ? (s) => delays![s]! : () => sharedDelay;
+          if (vname === 'delay') return delays ? (s) => delays[s]! : () => sharedDelay;
           const a = S.get(vname);
           if (a) return a.length === 1 && count !== 1 ? () => a[0]! : (s) => a[s]!;
           const v = model.vars.get(vname);
           if (v?.kind === 'sub') {
-            const fn = makeKernel<Recorder>(['X', 'F'], `${pre0}\nreturn function (s, t) { return +(${emit(inlineSyn(v.expr!), ctx)}); };`, [X, F]);
+            const fn = makeKernel<Recorder>(
+              ['X', 'F'],
+              `${pre0}\nreturn function (s, t) { return +(${emit(inlineSyn(v.expr!), ctx)}); };`,
+              [X, F],
+            );
             return fn;
           }
           return undefined;
@@ -615,7 +765,14 @@ export function compileSynapses(name: string, spec: Synapses, groups: Map<string
           }
           return { type: 'snapshot', values, i, j };
         },
-        memoryBytes: () => POST.byteLength + PRE.byteLength + [...S.values()].reduce((a, x) => a + x.byteLength, 0) + (delaySteps?.byteLength ?? 0) + preOffsets.byteLength + (postSyn?.byteLength ?? 0) + (postOffsets?.byteLength ?? 0),
+        memoryBytes: () =>
+          POST.byteLength +
+          PRE.byteLength +
+          [...S.values()].reduce((a, x) => a + x.byteLength, 0) +
+          (delaySteps?.byteLength ?? 0) +
+          preOffsets.byteLength +
+          (postSyn?.byteLength ?? 0) +
+          (postOffsets?.byteLength ?? 0),
       };
       return rt;
     },
@@ -628,7 +785,14 @@ export class SpecRuntimeError extends Error {}
 /** The arrays a synaptic init kernel reads. */
 const currentInitEnv: { env: unknown; count: number } = { env: undefined, count: 0 };
 
-function initEnv(S: Map<string, Float64Array>, preRT: GroupRuntime, postRT: GroupRuntime, PRE: Int32Array, POST: Int32Array, timed: Map<string, unknown>) {
+function initEnv(
+  S: Map<string, Float64Array>,
+  preRT: GroupRuntime,
+  postRT: GroupRuntime,
+  PRE: Int32Array,
+  POST: Int32Array,
+  timed: Map<string, unknown>,
+) {
   return { S, Q: preRT.arrays, P: postRT.arrays, PRE, POST, T: timed };
 }
 
@@ -636,7 +800,16 @@ import { didYouMean } from './diagnostics.js';
 
 interface CompiledConnect {
   expected(Npre: number, Npost: number): number;
-  build(rng: Rng, pre: Side, post: Side, preRT: GroupRuntime, postRT: GroupRuntime, timed: Map<string, unknown>, ci: GrowableI32, cj: GrowableI32): void;
+  build(
+    rng: Rng,
+    pre: Side,
+    post: Side,
+    preRT: GroupRuntime,
+    postRT: GroupRuntime,
+    timed: Map<string, unknown>,
+    ci: GrowableI32,
+    cj: GrowableI32,
+  ): void;
 }
 
 /**
@@ -645,7 +818,13 @@ interface CompiledConnect {
  * candidates (equivalent, since the condition is deterministic). Conditions that depend on `i`
  * alone are evaluated once per source.
  */
-function compileConnect(c: Connect, path: string, scope: Scope, synCtx: (s: string, pre: string, post: string) => EmitContext, rep: Reporter): CompiledConnect | undefined {
+function compileConnect(
+  c: Connect,
+  path: string,
+  scope: Scope,
+  synCtx: (s: string, pre: string, post: string) => EmitContext,
+  rep: Reporter,
+): CompiledConnect | undefined {
   const p = c.p ?? 1;
   const nFixed = typeof c.n === 'number' ? c.n : 1;
   let nExpr: Expr | undefined;
@@ -664,8 +843,14 @@ function compileConnect(c: Connect, path: string, scope: Scope, synCtx: (s: stri
         for (let k = 0; k < len; k++) {
           const i = is[is.length === 1 ? 0 : k]!;
           const j = js[js.length === 1 ? 0 : k]!;
-          if (i >= pre.hi - pre.lo) throw new SpecRuntimeError(`${path}.i: index ${i} is out of range for the source (size ${pre.hi - pre.lo})`);
-          if (j >= post.hi - post.lo) throw new SpecRuntimeError(`${path}.j: index ${j} is out of range for the target (size ${post.hi - post.lo})`);
+          if (i >= pre.hi - pre.lo)
+            throw new SpecRuntimeError(
+              `${path}.i: index ${i} is out of range for the source (size ${pre.hi - pre.lo})`,
+            );
+          if (j >= post.hi - post.lo)
+            throw new SpecRuntimeError(
+              `${path}.j: index ${j} is out of range for the target (size ${post.hi - post.lo})`,
+            );
           if (p < 1 && !(rng.rand() < p)) continue;
           for (let r = 0; r < nFixed; r++) {
             ci.push(i + pre.lo);
@@ -679,7 +864,9 @@ function compileConnect(c: Connect, path: string, scope: Scope, synCtx: (s: stri
   if (typeof c.j === 'string') {
     const src = c.j;
     const gpath = `${path}.j`;
-    const m = /^\s*([A-Za-z_]\w*)\s+for\s+([A-Za-z_]\w*)\s+in\s+range\s*\((.*)\)\s*(?:if\s+(.*))?$/s.exec(src);
+    const m = /^\s*([A-Za-z_]\w*)\s+for\s+([A-Za-z_]\w*)\s+in\s+range\s*\((.*)\)\s*(?:if\s+(.*))?$/s.exec(
+      src,
+    );
     let single: Expr | undefined;
     let range: { args: Expr[]; cond?: Expr; v: string } | undefined;
     const parseAt = (start: number, end: number): Expr | undefined => {
@@ -693,11 +880,16 @@ function compileConnect(c: Connect, path: string, scope: Scope, synCtx: (s: stri
     };
     if (m) {
       if (m[1] !== m[2]) {
-        rep.field('syntax_error', gpath, `the generator must yield its loop variable: "${m[2]} for ${m[2]} in range(...)"`);
+        rep.field(
+          'syntax_error',
+          gpath,
+          `the generator must yield its loop variable: "${m[2]} for ${m[2]} in range(...)"`,
+        );
         return undefined;
       }
       const rangeStart = src.indexOf('(', src.indexOf('range')) + 1;
-      const rangeEnd = m[4] !== undefined ? src.lastIndexOf(')', src.lastIndexOf(' if ')) : src.lastIndexOf(')');
+      const rangeEnd =
+        m[4] !== undefined ? src.lastIndexOf(')', src.lastIndexOf(' if ')) : src.lastIndexOf(')');
       // Split range arguments at top-level commas.
       const args: Expr[] = [];
       let depth = 0;
@@ -714,9 +906,19 @@ function compileConnect(c: Connect, path: string, scope: Scope, synCtx: (s: stri
       }
       const cond = m[4] !== undefined ? parseAt(src.length - m[4].length, src.length) : undefined;
       const v = m[2]!;
-      const kScope: Scope = { ...scope, lookup: (n) => (n === v ? { kind: 'builtin', dim: DIMENSIONLESS, bool: false, integer: true } : scope.lookup(n)) };
+      const kScope: Scope = {
+        ...scope,
+        lookup: (n) =>
+          n === v ? { kind: 'builtin', dim: DIMENSIONLESS, bool: false, integer: true } : scope.lookup(n),
+      };
       for (const a of args) typeOf(a, kScope, { path: gpath, src }, rep);
-      if (cond) typeOf(mapExpr(cond, (n) => (n.k === 'name' && n.name === v ? { ...n, name: 'j' } : undefined)), scope, { path: gpath, src }, rep);
+      if (cond)
+        typeOf(
+          mapExpr(cond, (n) => (n.k === 'name' && n.name === v ? { ...n, name: 'j' } : undefined)),
+          scope,
+          { path: gpath, src },
+          rep,
+        );
       if (args.length < 1 || args.length > 3) {
         rep.field('syntax_error', gpath, 'range() takes 1 to 3 arguments');
         return undefined;
@@ -736,10 +938,17 @@ function compileConnect(c: Connect, path: string, scope: Scope, synCtx: (s: stri
         const Npost = post.hi - post.lo;
         const F = kernelHelpers(rng);
         if (single) {
-          const fn = makeKernel<(ipre: number) => number>(['X', 'F'], `${head}\nreturn function (ipre) { const jpost = 0; return ${emit(single, ctx)}; };`, [X, F]);
+          const fn = makeKernel<(ipre: number) => number>(
+            ['X', 'F'],
+            `${head}\nreturn function (ipre) { const jpost = 0; return ${emit(single, ctx)}; };`,
+            [X, F],
+          );
           for (let i = 0; i < pre.hi - pre.lo; i++) {
             const j = fn(i + pre.lo);
-            if (!Number.isInteger(j) || j < 0 || j >= Npost) throw new SpecRuntimeError(`${gpath}: for i = ${i} the target index is ${j}, outside 0..${Npost - 1}`);
+            if (!Number.isInteger(j) || j < 0 || j >= Npost)
+              throw new SpecRuntimeError(
+                `${gpath}: for i = ${i} the target index is ${j}, outside 0..${Npost - 1}`,
+              );
             if (p < 1 && !(rng.rand() < p)) continue;
             for (let r = 0; r < nFixed; r++) {
               ci.push(i + pre.lo);
@@ -749,9 +958,24 @@ function compileConnect(c: Connect, path: string, scope: Scope, synCtx: (s: stri
           return;
         }
         const r = range!;
-        const kctx: EmitContext = { ...ctx, ref: (n) => (n === r.v ? '(jpost - ' + post.lo + ')' : ctx.ref(n)) };
-        const argFns = r.args.map((a) => makeKernel<(ipre: number) => number>(['X', 'F'], `${head}\nreturn function (ipre) { const jpost = 0; return ${emit(a, { ...ctx })}; };`, [X, F]));
-        const condFn = r.cond ? makeKernel<(ipre: number, jpost: number) => boolean>(['X', 'F'], `${head}\nreturn function (ipre, jpost) { return !!(${emit(r.cond, kctx)}); };`, [X, F]) : undefined;
+        const kctx: EmitContext = {
+          ...ctx,
+          ref: (n) => (n === r.v ? '(jpost - ' + post.lo + ')' : ctx.ref(n)),
+        };
+        const argFns = r.args.map((a) =>
+          makeKernel<(ipre: number) => number>(
+            ['X', 'F'],
+            `${head}\nreturn function (ipre) { const jpost = 0; return ${emit(a, { ...ctx })}; };`,
+            [X, F],
+          ),
+        );
+        const condFn = r.cond
+          ? makeKernel<(ipre: number, jpost: number) => boolean>(
+              ['X', 'F'],
+              `${head}\nreturn function (ipre, jpost) { return !!(${emit(r.cond, kctx)}); };`,
+              [X, F],
+            )
+          : undefined;
         for (let i = 0; i < pre.hi - pre.lo; i++) {
           const a = argFns.map((f) => Math.trunc(f(i + pre.lo)));
           const [start, stop, step] = a.length === 1 ? [0, a[0]!, 1] : [a[0]!, a[1]!, a[2] ?? 1];
@@ -759,7 +983,9 @@ function compileConnect(c: Connect, path: string, scope: Scope, synCtx: (s: stri
           for (let k = start; step > 0 ? k < stop : k > stop; k += step) {
             if (k < 0 || k >= Npost) {
               if (condFn) continue;
-              throw new SpecRuntimeError(`${gpath}: for i = ${i} the target index ${k} is outside 0..${Npost - 1} (add an "if" to skip it, e.g. "if k >= 0 and k < N_post")`);
+              throw new SpecRuntimeError(
+                `${gpath}: for i = ${i} the target index ${k} is outside 0..${Npost - 1} (add an "if" to skip it, e.g. "if k >= 0 and k < N_post")`,
+              );
             }
             if (condFn && !condFn(i + pre.lo, k + post.lo)) continue;
             if (p < 1 && !(rng.rand() < p)) continue;
@@ -778,10 +1004,26 @@ function compileConnect(c: Connect, path: string, scope: Scope, synCtx: (s: stri
     cond = parseField(c.condition, `${path}.condition`, rep);
     if (cond) {
       const t = typeOf(cond, scope, { path: `${path}.condition`, src: c.condition }, rep);
-      if (t && !t.bool) rep.at('type_error', `${path}.condition`, c.condition, cond.pos, cond.end - cond.pos, 'a connection condition must be a condition (e.g. "i != j")');
+      if (t && !t.bool)
+        rep.at(
+          'type_error',
+          `${path}.condition`,
+          c.condition,
+          cond.pos,
+          cond.end - cond.pos,
+          'a connection condition must be a condition (e.g. "i != j")',
+        );
     }
   }
-  const dependsOnJ = cond ? [...identifiers(cond)].some((n) => n === 'j' || n.endsWith('_post') || n === 'N_post' || (!n.endsWith('_pre') && scope.lookup(n)?.kind === 'var')) : false;
+  const dependsOnJ = cond
+    ? [...identifiers(cond)].some(
+        (n) =>
+          n === 'j' ||
+          n.endsWith('_post') ||
+          n === 'N_post' ||
+          (!n.endsWith('_pre') && scope.lookup(n)?.kind === 'var'),
+      )
+    : false;
   return {
     expected: (Npre, Npost) => Npre * Npost * p * nFixed * (cond ? 0.5 : 1),
     build: (rng, pre, post, preRT, postRT, timed, ci, cj) => {
@@ -790,8 +1032,20 @@ function compileConnect(c: Connect, path: string, scope: Scope, synCtx: (s: stri
       const X = { S: new Map(), Q: preRT.arrays, P: postRT.arrays, T: timed };
       const head = `${[...preRT.arrays.keys()].map((n) => `const Q_${n} = X.Q.get(${JSON.stringify(n)});`).join(' ')} ${[...postRT.arrays.keys()].map((n) => `const P_${n} = X.P.get(${JSON.stringify(n)});`).join(' ')}`;
       const F = kernelHelpers(rng);
-      const condFn = cond ? makeKernel<(ipre: number, jpost: number) => boolean>(['X', 'F'], `${head}\nreturn function (ipre, jpost) { return !!(${emit(cond, ctx)}); };`, [X, F]) : undefined;
-      const nFn = nExpr ? makeKernel<(ipre: number, jpost: number) => number>(['X', 'F'], `${head}\nreturn function (ipre, jpost) { return Math.trunc(${emit(nExpr, ctx)}); };`, [X, F]) : undefined;
+      const condFn = cond
+        ? makeKernel<(ipre: number, jpost: number) => boolean>(
+            ['X', 'F'],
+            `${head}\nreturn function (ipre, jpost) { return !!(${emit(cond, ctx)}); };`,
+            [X, F],
+          )
+        : undefined;
+      const nFn = nExpr
+        ? makeKernel<(ipre: number, jpost: number) => number>(
+            ['X', 'F'],
+            `${head}\nreturn function (ipre, jpost) { return Math.trunc(${emit(nExpr, ctx)}); };`,
+            [X, F],
+          )
+        : undefined;
       const logq = p < 1 && p > 0 ? Math.log1p(-p) : 0;
       const emitPair = (i: number, j: number) => {
         const n = nFn ? nFn(i, j) : nFixed;

@@ -63,7 +63,8 @@ export function dimName(d: Dim): string {
   if (isDimensionless(d)) return '1';
   for (const [name, nd] of DIM_NAMES) if (dimEq(d, nd)) return name;
   const POWERS = [2, 3, -1, -2, 0.5, -0.5, 1.5, -1.5];
-  for (const [name, nd] of DIM_NAMES) for (const p of POWERS) if (dimEq(d, dimPow(nd, p))) return `${name} ** ${p}`;
+  for (const [name, nd] of DIM_NAMES)
+    for (const p of POWERS) if (dimEq(d, dimPow(nd, p))) return `${name} ** ${p}`;
   for (const [name, nd] of DIM_NAMES) {
     for (const [name2, nd2] of DIM_NAMES) {
       if (name === name2) continue;
