@@ -26,7 +26,7 @@ export class GrowableI32 {
   }
   push(x: number): void {
     if (this.length === this.data.length) {
-      const d = new Int32Array(this.data.length * 2);
+      const d = new Int32Array(Math.ceil(this.data.length * 1.5));
       d.set(this.data);
       this.data = d;
     }

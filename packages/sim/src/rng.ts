@@ -89,9 +89,9 @@ export class Rng {
    * straight to the next accepted pair or the next spike instead of drawing once per candidate.
    */
   geometric(logq: number): number {
-    // logq = log(1 - p); p in (0, 1).
-    const u = this.rand();
-    return Math.floor(Math.log1p(-u) / logq);
+    // logq = log(1 - p); p in (0, 1). U uniform in (0, 1) from 32 bits: floor(log U / log q).
+    const u = (this.u32() + 0.5) * 2.3283064365386963e-10;
+    return Math.floor(Math.log(u) / logq);
   }
 }
 

@@ -501,6 +501,9 @@ export function compileSynapses(
     ...summedTargets.map(({ v }) => v.expr!),
     ...clockDriven.map((v) => v.expr!),
   ].map((e) => inlineSubexpressions(e, model));
+  const initNeedsPre = Object.values(spec.init ?? {}).some(
+    (v) => typeof v === 'string' && /\bi\b|_pre\b/.test(v),
+  );
   const needsPre =
     runtimeExprs.some((e) => [...identifiers(e)].some((n) => n === 'i' || resolve(n)?.where === 'pre')) ||
     onPost.length > 0;
@@ -517,28 +520,34 @@ export function compileSynapses(
       const postRT = bc.groups.get(post.name)!;
       const timed = new Map<string, (t: number, i?: number) => number>();
       for (const [tn, ta] of bc.ns.timed) timed.set(tn, timedArrayHelper(ta, dt));
-      // 1. Connectivity, in creation order.
-      const ci = new GrowableI32(1 << 12);
-      const cj = new GrowableI32(1 << 12);
-      connects.forEach((c, k) =>
-        c!.build(new Rng(bc.seed, name, `connect${k}`), pre, post, preRT, postRT, timed, ci, cj),
-      );
-      const count = ci.length;
-      // 2. Storage order: stable sort by presynaptic neuron (counting sort).
-      const preOffsets = new Int32Array(preRT.N + 1);
-      for (let s = 0; s < count; s++) preOffsets[ci.data[s]! + 1]!++;
+      // 1. Connectivity, in creation order: targets, and runs of equal sources.
+      const sink = new ConnectSink(preRT.N, connects.reduce((a, c) => a + c!.expected(pre.hi - pre.lo, post.hi - post.lo), 0));
+      connects.forEach((c, k) => c!.build(new Rng(bc.seed, name, `connect${k}`), pre, post, preRT, postRT, timed, sink));
+      const count = sink.post.length;
+      // 2. Storage order: by presynaptic neuron. Generated connections usually arrive sorted
+      //    already (then storage order is creation order); otherwise a stable counting sort.
+      const preOffsets = sink.counts;
       for (let n = 0; n < preRT.N; n++) preOffsets[n + 1]! += preOffsets[n]!;
-      const fill = preOffsets.slice(0, preRT.N);
-      const order = new Int32Array(count); // creation index → storage index
-      for (let s = 0; s < count; s++) order[s] = fill[ci.data[s]!]!++;
-      const POST = new Int32Array(count);
-      let PRE = new Int32Array(count);
-      for (let s = 0; s < count; s++) {
-        POST[order[s]!] = cj.data[s]!;
-        PRE[order[s]!] = ci.data[s]!;
+      let POST: Int32Array;
+      let order: Int32Array | undefined; // creation index → storage index, when they differ
+      if (sink.sorted) POST = sink.takeTargets();
+      else {
+        order = new Int32Array(count);
+        const fill = preOffsets.slice(0, preRT.N);
+        const runs = sink.runs;
+        for (let r = 0; r < runs.length; r += 2) {
+          const i = runs.data[r]!;
+          const end = r + 3 < runs.length ? runs.data[r + 3]! : count;
+          for (let q = runs.data[r + 1]!; q < end; q++) order[q] = fill[i]!++;
+        }
+        const cj = sink.post.data;
+        POST = new Int32Array(count);
+        for (let q = 0; q < count; q++) POST[order[q]!] = cj[q]!;
       }
-      ci.data = new Int32Array(0);
-      cj.data = new Int32Array(0);
+      sink.release();
+      const storageOf = order ? (r: number) => order[r]! : (r: number) => r;
+      let PRE = new Int32Array(needsPre || initNeedsPre ? count : 0);
+      if (PRE.length) for (let n = 0; n < preRT.N; n++) PRE.fill(n, preOffsets[n]!, preOffsets[n + 1]!);
       // 3. Variables and initial values (init expressions run in storage order; arrays given in
       //    creation order are permuted).
       const S = new Map<string, Float64Array>();
@@ -550,11 +559,15 @@ export function compileSynapses(
       const initRng = new Rng(bc.seed, name, 'init');
       const env = initEnv(S, preRT, postRT, PRE, POST, timed);
       for (const [vname, init] of inits) {
-        const tmp = new Float64Array(count);
+        const isArrayInit = Array.isArray(spec.init?.[vname]) || typeof spec.init?.[vname] === 'object';
+        const target = vname === 'delay' ? (delays = new Float64Array(count)) : S.get(vname)!;
+        // Arrays are given in creation order; expressions run in storage order.
+        const direct = !(isArrayInit && order) && target.length === count;
+        const out = direct ? target : new Float64Array(count);
         currentInitEnv.env = env;
         currentInitEnv.count = count;
         try {
-          init(tmp, initRng);
+          init(out, initRng);
         } catch (e) {
           if (e instanceof InitLengthError)
             throw new SpecRuntimeError(
@@ -562,10 +575,10 @@ export function compileSynapses(
             );
           throw e;
         }
-        const isArrayInit = Array.isArray(spec.init?.[vname]) || typeof spec.init?.[vname] === 'object';
-        const out = vname === 'delay' ? (delays = new Float64Array(count)) : S.get(vname)!;
-        if (isArrayInit) for (let s = 0; s < count; s++) out[order[s]!] = tmp[s]!;
-        else out.set(tmp.subarray(0, out.length));
+        if (!direct) {
+          if (isArrayInit && order) for (let q = 0; q < count; q++) target[order[q]!] = out[q]!;
+          else target.set(out.subarray(0, target.length));
+        }
         if (vname === 'delay') S.set('_delay', delays!);
       }
       if (!needsPre) {
@@ -748,20 +761,20 @@ export function compileSynapses(
           }
           return undefined;
         },
-        storageIndex: (r) => order[r]!,
+        storageIndex: storageOf,
         snapshot(variables) {
           const values: Record<string, number[]> = {};
           for (const v of variables) {
             const rec = rt.recorder(v)!;
             const out = new Array<number>(count);
-            for (let r = 0; r < count; r++) out[r] = rec(order[r]!, 0);
+            for (let r = 0; r < count; r++) out[r] = rec(storageOf(r), 0);
             values[v] = out;
           }
           const i = new Array<number>(count);
           const j = new Array<number>(count);
           for (let r = 0; r < count; r++) {
-            i[r] = preOf(order[r]!) - pre.lo;
-            j[r] = POST[order[r]!]! - post.lo;
+            i[r] = preOf(storageOf(r)) - pre.lo;
+            j[r] = POST[storageOf(r)]! - post.lo;
           }
           return { type: 'snapshot', values, i, j };
         },
@@ -798,6 +811,41 @@ function initEnv(
 
 import { didYouMean } from './diagnostics.js';
 
+/**
+ * Collects connections in creation order: the targets, per-source counts, and the runs of equal
+ * sources (enough to recover each synapse's source without storing it).
+ */
+export class ConnectSink {
+  readonly post: GrowableI32;
+  readonly counts: Int32Array;
+  readonly runs = new GrowableI32(64);
+  sorted = true;
+  private last = -1;
+  constructor(nPre: number, expected: number) {
+    this.post = new GrowableI32(Math.min(Math.max(1024, Math.ceil(expected * 1.02) + 64), 1 << 30));
+    this.counts = new Int32Array(nPre + 1);
+  }
+  push(i: number, j: number): void {
+    if (i !== this.last) {
+      if (i < this.last) this.sorted = false;
+      this.runs.push(i);
+      this.runs.push(this.post.length);
+      this.last = i;
+    }
+    this.post.push(j);
+    this.counts[i + 1]!++;
+  }
+  /** The targets as an exact-length array (a view when the buffer has little slack). */
+  takeTargets(): Int32Array {
+    const { data, length } = this.post;
+    return data.length - length <= data.length / 8 ? data.subarray(0, length) : data.slice(0, length);
+  }
+  release(): void {
+    this.post.data = new Int32Array(0);
+    this.runs.data = new Int32Array(0);
+  }
+}
+
 interface CompiledConnect {
   expected(Npre: number, Npost: number): number;
   build(
@@ -807,8 +855,7 @@ interface CompiledConnect {
     preRT: GroupRuntime,
     postRT: GroupRuntime,
     timed: Map<string, unknown>,
-    ci: GrowableI32,
-    cj: GrowableI32,
+    sink: ConnectSink,
   ): void;
 }
 
@@ -839,7 +886,7 @@ function compileConnect(
     const len = Math.max(is.length, js.length);
     return {
       expected: () => len * nFixed * p,
-      build: (rng, pre, post, _a, _b, _t, ci, cj) => {
+      build: (rng, pre, post, _a, _b, _t, sink) => {
         for (let k = 0; k < len; k++) {
           const i = is[is.length === 1 ? 0 : k]!;
           const j = js[js.length === 1 ? 0 : k]!;
@@ -853,8 +900,7 @@ function compileConnect(
             );
           if (p < 1 && !(rng.rand() < p)) continue;
           for (let r = 0; r < nFixed; r++) {
-            ci.push(i + pre.lo);
-            cj.push(j + post.lo);
+            sink.push(i + pre.lo, j + post.lo);
           }
         }
       },
@@ -931,7 +977,7 @@ function compileConnect(
     if (!single && !range) return undefined;
     return {
       expected: (Npre) => Npre * nFixed * p,
-      build: (rng, pre, post, preRT, postRT, timed, ci, cj) => {
+      build: (rng, pre, post, preRT, postRT, timed, sink) => {
         const ctx = synCtx('0', 'ipre', 'jpost');
         const X = { S: new Map(), Q: preRT.arrays, P: postRT.arrays, T: timed };
         const head = `const Q = X.Q, P = X.P; ${[...preRT.arrays.keys()].map((n) => `const Q_${n} = Q.get(${JSON.stringify(n)});`).join(' ')} ${[...postRT.arrays.keys()].map((n) => `const P_${n} = P.get(${JSON.stringify(n)});`).join(' ')}`;
@@ -951,8 +997,7 @@ function compileConnect(
               );
             if (p < 1 && !(rng.rand() < p)) continue;
             for (let r = 0; r < nFixed; r++) {
-              ci.push(i + pre.lo);
-              cj.push(j + post.lo);
+              sink.push(i + pre.lo, j + post.lo);
             }
           }
           return;
@@ -990,8 +1035,7 @@ function compileConnect(
             if (condFn && !condFn(i + pre.lo, k + post.lo)) continue;
             if (p < 1 && !(rng.rand() < p)) continue;
             for (let q = 0; q < nFixed; q++) {
-              ci.push(i + pre.lo);
-              cj.push(k + post.lo);
+              sink.push(i + pre.lo, k + post.lo);
             }
           }
         }
@@ -1026,7 +1070,7 @@ function compileConnect(
     : false;
   return {
     expected: (Npre, Npost) => Npre * Npost * p * nFixed * (cond ? 0.5 : 1),
-    build: (rng, pre, post, preRT, postRT, timed, ci, cj) => {
+    build: (rng, pre, post, preRT, postRT, timed, sink) => {
       const Npost = post.hi - post.lo;
       const ctx = synCtx('0', 'ipre', 'jpost');
       const X = { S: new Map(), Q: preRT.arrays, P: postRT.arrays, T: timed };
@@ -1047,18 +1091,26 @@ function compileConnect(
           )
         : undefined;
       const logq = p < 1 && p > 0 ? Math.log1p(-p) : 0;
-      const emitPair = (i: number, j: number) => {
-        const n = nFn ? nFn(i, j) : nFixed;
-        for (let r = 0; r < n; r++) {
-          ci.push(i);
-          cj.push(j);
-        }
-      };
+      const threshold = p * 4294967296;
+      const emitPair =
+        nFn || nFixed !== 1
+          ? (i: number, j: number) => {
+              const n = nFn ? nFn(i, j) : nFixed;
+              for (let r = 0; r < n; r++) sink.push(i, j);
+            }
+          : (i: number, j: number) => sink.push(i, j);
       if (p <= 0) return;
       for (let i = pre.lo; i < pre.hi; i++) {
         if (condFn && !dependsOnJ && !condFn(i, post.lo)) continue;
         if (p >= 1) {
           for (let j = post.lo; j < post.hi; j++) if (!condFn || !dependsOnJ || condFn(i, j)) emitPair(i, j);
+          continue;
+        }
+        if (p > 0.15) {
+          // Dense enough that one 32-bit draw per candidate beats a logarithm per accepted pair.
+          for (let j = post.lo; j < post.hi; j++) {
+            if (rng.u32() < threshold && (!condFn || !dependsOnJ || condFn(i, j))) emitPair(i, j);
+          }
           continue;
         }
         let j = rng.geometric(logq);
