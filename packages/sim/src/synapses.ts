@@ -639,17 +639,22 @@ export function compileSynapses(
       const X = { S, Q: preRT.arrays, P: postRT.arrays, PRE, POST, T: timed };
       const ctx = synCtx('s', 'PRE[s]', 'POST[s]');
       const inlineSyn = (e: Expr) => inlineSubexpressions(e, model);
-      const edCode = eventDriven
-        .map((ed) => {
-          const x = `S_${ed.name}[s]`;
-          const dtExpr = `(t - S__lastupdate[s])`;
-          if (ed.a === 0) return `${x} = ${x} + ${literal(ed.b)} * ${dtExpr};`;
-          const ba = ed.b / ed.a;
-          return ed.b === 0
-            ? `${x} = ${x} * Math.exp(${literal(ed.a)} * ${dtExpr});`
-            : `${x} = (${x} + ${literal(ba)}) * Math.exp(${literal(ed.a)} * ${dtExpr}) - ${literal(ba)};`;
-        })
-        .join('\n');
+      // Event-driven variables decay exactly since their last update; one exponential per
+      // distinct rate (STDP traces usually share theirs).
+      const rates = [...new Set(eventDriven.filter((ed) => ed.a !== 0).map((ed) => ed.a))];
+      const edCode = hasEventDriven
+        ? [
+            `const _el = t - S__lastupdate[s];`,
+            ...rates.map((a, k) => `const _ed${k} = Math.exp(${literal(a)} * _el);`),
+            ...eventDriven.map((ed) => {
+              const x = `S_${ed.name}[s]`;
+              if (ed.a === 0) return `${x} = ${x} + ${literal(ed.b)} * _el;`;
+              const e = `_ed${rates.indexOf(ed.a)}`;
+              const ba = ed.b / ed.a;
+              return ed.b === 0 ? `${x} = ${x} * ${e};` : `${x} = (${x} + ${literal(ba)}) * ${e} - ${literal(ba)};`;
+            }),
+          ].join('\n')
+        : '';
       const edDone = hasEventDriven ? 'S__lastupdate[s] = t;' : '';
       const targetType = (n: string): 'float' | 'boolean' | 'integer' => {
         const r = resolve(n);
