@@ -2,11 +2,11 @@
 // Prints the table of every environment variable of the API and the worker, with default and
 // meaning, from their built config modules (run `pnpm build` first):
 //
-//   node scripts/env-table.mjs            # Markdown table (docs/deploying.md carries it)
+//   node scripts/env-table.mjs            # Markdown table (README.md carries it)
 //   node scripts/env-table.mjs --json     # [{ name, services, default, values, meaning }]
 //   node scripts/env-table.mjs --check    # exit 1 if a variable has no meaning here, a meaning
 //                                         # names no variable, a default does not hold, or the
-//                                         # table in docs/deploying.md differs
+//                                         # table in README.md differs
 //   node scripts/env-table.mjs --write    # (re)write that table, formatted with prettier
 //
 // Names and defaults come from the modules themselves: the variables are the keys of the zod
@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ts = createRequire(import.meta.url)('typescript');
 
-const DOC = 'docs/deploying.md';
+const DOC = 'README.md';
 const START = '<!-- env-table:start -->';
 const END = '<!-- env-table:end -->';
 
