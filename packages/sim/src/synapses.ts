@@ -521,8 +521,13 @@ export function compileSynapses(
       const timed = new Map<string, (t: number, i?: number) => number>();
       for (const [tn, ta] of bc.ns.timed) timed.set(tn, timedArrayHelper(ta, dt));
       // 1. Connectivity, in creation order: targets, and runs of equal sources.
-      const sink = new ConnectSink(preRT.N, connects.reduce((a, c) => a + c!.expected(pre.hi - pre.lo, post.hi - post.lo), 0));
-      connects.forEach((c, k) => c!.build(new Rng(bc.seed, name, `connect${k}`), pre, post, preRT, postRT, timed, sink));
+      const sink = new ConnectSink(
+        preRT.N,
+        connects.reduce((a, c) => a + c!.expected(pre.hi - pre.lo, post.hi - post.lo), 0),
+      );
+      connects.forEach((c, k) =>
+        c!.build(new Rng(bc.seed, name, `connect${k}`), pre, post, preRT, postRT, timed, sink),
+      );
       const count = sink.post.length;
       // 2. Storage order: by presynaptic neuron. Generated connections usually arrive sorted
       //    already (then storage order is creation order); otherwise a stable counting sort.
@@ -651,7 +656,9 @@ export function compileSynapses(
               if (ed.a === 0) return `${x} = ${x} + ${literal(ed.b)} * _el;`;
               const e = `_ed${rates.indexOf(ed.a)}`;
               const ba = ed.b / ed.a;
-              return ed.b === 0 ? `${x} = ${x} * ${e};` : `${x} = (${x} + ${literal(ba)}) * ${e} - ${literal(ba)};`;
+              return ed.b === 0
+                ? `${x} = ${x} * ${e};`
+                : `${x} = (${x} + ${literal(ba)}) * ${e} - ${literal(ba)};`;
             }),
           ].join('\n')
         : '';
