@@ -550,7 +550,6 @@ export function compileSynapses(
         for (let q = 0; q < count; q++) POST[order[q]!] = cj[q]!;
       }
       sink.release();
-      const storageOf = order ? (r: number) => order[r]! : (r: number) => r;
       let PRE = new Int32Array(needsPre || initNeedsPre ? count : 0);
       if (PRE.length) for (let n = 0; n < preRT.N; n++) PRE.fill(n, preOffsets[n]!, preOffsets[n + 1]!);
       // 3. Variables and initial values (init expressions run in storage order; arrays given in
@@ -615,6 +614,53 @@ export function compileSynapses(
           if (d > maxDelay) maxDelay = d;
         }
       } else maxDelay = sharedSteps;
+      // With per-synapse delays, each neuron's synapses are regrouped by delay (stable), so a
+      // spike queues one entry per distinct delay — a contiguous range — not one per synapse.
+      let groupStart: Int32Array | undefined;
+      let groupDelay: Int32Array | undefined;
+      let preGroupOff: Int32Array | undefined;
+      if (delaySteps) {
+        const Ld = maxDelay + 1;
+        const perm = new Int32Array(count); // storage index before → after regrouping
+        const cnt = new Int32Array(Ld + 1);
+        const gS = new GrowableI32(preRT.N * 2 + 16);
+        const gD = new GrowableI32(preRT.N * 2 + 16);
+        preGroupOff = new Int32Array(preRT.N + 1);
+        for (let n = 0; n < preRT.N; n++) {
+          const a = preOffsets[n]!;
+          const b = preOffsets[n + 1]!;
+          if (b > a) {
+            cnt.fill(0);
+            for (let q = a; q < b; q++) cnt[delaySteps[q]! + 1]!++;
+            for (let d = 0; d < Ld; d++) {
+              if (cnt[d + 1]! > 0) {
+                gS.push(a + cnt[d]!);
+                gD.push(d);
+              }
+              cnt[d + 1]! += cnt[d]!;
+            }
+            for (let q = a; q < b; q++) perm[q] = a + cnt[delaySteps[q]!]!++;
+          }
+          preGroupOff[n + 1] = gS.length;
+        }
+        gS.push(count);
+        groupStart = gS.data.slice(0, gS.length);
+        groupDelay = gD.data.slice(0, gD.length);
+        const permute = <T extends Int32Array | Float64Array>(src: T): T => {
+          const out = new (src.constructor as new (n: number) => T)(src.length);
+          for (let q = 0; q < src.length; q++) out[perm[q]!] = src[q]!;
+          return out;
+        };
+        POST = permute(POST);
+        if (PRE.length) PRE = permute(PRE);
+        for (const [k2, a2] of S) if (a2.length === count) S.set(k2, permute(a2));
+        if (delays) delays = S.get('_delay') ?? permute(delays);
+        delaySteps = permute(delaySteps);
+        if (order) for (let r = 0; r < count; r++) order[r] = perm[order[r]!]!;
+        else order = perm;
+      }
+      const finalOrder = order;
+      const storageOf = finalOrder ? (r: number) => finalOrder[r]! : (r: number) => r;
       const L = maxDelay + 1;
       const queue = Array.from({ length: L }, () => new GrowableI32(64));
       // Post-synaptic index (for on_post): synapses grouped by target.
@@ -678,13 +724,6 @@ export function compileSynapses(
             [X, F],
           )
         : undefined;
-      const deliverList = onPre.length
-        ? makeKernel<(list: Int32Array, n: number, t: number) => void>(
-            ['X', 'F'],
-            `${pre0}\nreturn function (list, n, t) { for (let q = 0; q < n; q++) { const s = list[q]; ${preBody} } };`,
-            [X, F],
-          )
-        : undefined;
       const runPost = onPost.length
         ? makeKernel<(list: Int32Array, n: number, t: number) => void>(
             ['X', 'F'],
@@ -731,17 +770,13 @@ export function compileSynapses(
               for (let q = 0; q < nspikes; q++) {
                 const n = spikes[q]!;
                 if (n < pre.lo || n >= pre.hi) continue;
-                for (let s = preOffsets[n]!; s < preOffsets[n + 1]!; s++)
-                  queue[(k + delaySteps[s]!) % L]!.push(s);
+                for (let g = preGroupOff![n]!; g < preGroupOff![n + 1]!; g++)
+                  queue[(k + groupDelay![g]!) % L]!.push(g);
               }
             }
             const due = queue[k % L]!;
             if (due.length) {
-              if (!delaySteps) events += deliverShared!(due.data, due.length, preOffsets, t);
-              else {
-                deliverList!(due.data, due.length, t);
-                events += due.length;
-              }
+              events += deliverShared!(due.data, due.length, delaySteps ? groupStart! : preOffsets, t);
               due.length = 0;
             }
           }
