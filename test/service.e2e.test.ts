@@ -82,7 +82,7 @@ describe.each([
   const workers: Proc[] = [];
   const skip = redis && !redisUp;
 
-  const redisEnv = redis ? { REDIS_URL, REDIS_PREFIX: prefix } : {};
+  const redisEnv: Record<string, string> = redis ? { REDIS_URL, REDIS_PREFIX: prefix } : {};
 
   beforeAll(async () => {
     if (skip) return;
