@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, type Diagnostic } from '@volley/sim';
 
 // Specs are mutated freely below; a precise type would only add casts.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 type Json = Record<string, any>;
 
 function base(): Json {

@@ -551,7 +551,7 @@ export function compileSynapses(
       }
       sink.release();
       let PRE = new Int32Array(needsPre || initNeedsPre ? count : 0);
-      if (PRE.length) for (let n = 0; n < preRT.N; n++) PRE.fill(n, preOffsets[n]!, preOffsets[n + 1]!);
+      if (PRE.length) for (let n = 0; n < preRT.N; n++) PRE.fill(n, preOffsets[n], preOffsets[n + 1]);
       // 3. Variables and initial values (init expressions run in storage order; arrays given in
       //    creation order are permuted).
       const S = new Map<string, Float64Array>();
