@@ -505,6 +505,7 @@ function buildNeuronGroup(
   const states = model.diffs.map((v) => v.name);
   const refCtx = groupEmitContext(g, bc.ns, dt, (n) => local(n), `${arr('not_refractory')}[idx]`);
   let refCode: string;
+  let untilSteps = 0;
   switch (parts.refractory.kind) {
     case 'none':
       refCode = 'const nr = 1;';
@@ -525,9 +526,14 @@ function buildNeuronGroup(
       // Brian 2: timestep(t - lastspike, dt) >= timestep(refractory, dt), timestep(x) = int((x + 1e-3·dt)/dt).
       // t - lastspike is a whole number of steps (± rounding), so for a constant period the test is
       // the same as comparing against steps·dt, without a division per neuron.
-      const test = constant
-        ? `t - ${arr('lastspike')}[idx] + ${literal(1e-3 * dt)} >= ${literal(Number(steps) * dt)}`
-        : `Math.trunc((t - ${arr('lastspike')}[idx] + ${literal(1e-3 * dt)}) / ${literal(dt)}) >= ${steps}`;
+      if (constant && Number(steps) >= 1) {
+        // A constant period of R ≥ 1 steps: the neuron that spiked at step s is refractory until
+        // step s + R, kept as an integer per neuron (no float test, no flag read per step).
+        untilSteps = Number(steps);
+        refCode = `const nr = k >= U[idx] ? 1 : 0;\nif (k === U[idx]) ${arr('not_refractory')}[idx] = 1;`;
+        break;
+      }
+      const test = `Math.trunc((t - ${arr('lastspike')}[idx] + ${literal(1e-3 * dt)}) / ${literal(dt)}) >= ${steps}`;
       refCode = `const nr = ${test} ? 1 : 0;\nif (${arr('not_refractory')}[idx] !== nr) ${arr('not_refractory')}[idx] = nr;`;
       break;
     }
@@ -539,22 +545,23 @@ function buildNeuronGroup(
   const thrTest = hasRef ? `(${thrCode}) && nr` : thrCode;
   const src = `${prelude(arrays.keys(), bc.ns)}
 const S = spikes;
-return function step(t) {
+return function step(k, t) {
   let ns = 0;
   for (let idx = 0; idx < ${N}; idx++) {
     ${states.map((s) => `let ${local(s)} = ${model.vars.get(s)!.flags.has('shared') ? `${arr(s)}[0]` : `${arr(s)}[idx]`};`).join('\n    ')}
     ${refCode}
     ${integration.code.split('\n').join('\n    ')}
     ${states.map((s) => `${arr(s)}[idx] = ${local(s)};`).join('\n    ')}
-    if (${thrTest}) { S[ns++] = idx; ${arr('lastspike')}[idx] = t; ${arr('not_refractory')}[idx] = 0; }
+    if (${thrTest}) { S[ns++] = idx; ${arr('lastspike')}[idx] = t; ${arr('not_refractory')}[idx] = 0;${untilSteps ? ` U[idx] = k + ${untilSteps};` : ''} }
   }
   return ns;
 };`;
   const spikes = new Int32Array(N);
-  const step = makeKernel<(t: number) => number>(
-    ['A', 'T', 'F', 'spikes', 'P_M', 'P_K', 'P_M0', 'P_K0'],
+  const until = new Int32Array(untilSteps ? N : 0).fill(-2147483648);
+  const step = makeKernel<(k: number, t: number) => number>(
+    ['A', 'T', 'F', 'spikes', 'U', 'P_M', 'P_K', 'P_M0', 'P_K0'],
     src,
-    [arrays, timed, F, spikes, P.P_M, P.P_K, P.P_M0, P.P_K0],
+    [arrays, timed, F, spikes, until, P.P_M, P.P_K, P.P_M0, P.P_K0],
   );
 
   const resetCtx = groupEmitContext(g, bc.ns, dt, (n) => `${arr(n)}[idx]`, `${arr('not_refractory')}[idx]`);
@@ -575,8 +582,8 @@ return function step(t) {
     spikes,
     nspikes: 0,
     method: integration.method,
-    update(_k, t) {
-      rt.nspikes = step(t);
+    update(k, t) {
+      rt.nspikes = step(k, t);
     },
     reset(t) {
       if (resetFn && rt.nspikes > 0) resetFn(t, rt.nspikes);
