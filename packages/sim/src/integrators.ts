@@ -318,16 +318,13 @@ function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
         return undefined;
       }
     });
-    const variant = (frozen: boolean[]): string[] => {
+    /** Right-hand side of each row's update, for one refractory state. */
+    const rows = (frozen: boolean[]): string[] => {
       const a = new Float64Array(n * n);
       for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) a[r * n + c] = frozen[r] ? 0 : evalC(A[r]![c]);
       const { M, K } = exactPropagators(a, n, input.dt);
-      const out: string[] = [];
-      for (let r = 0; r < n; r++) {
-        if (frozen[r]) {
-          out.push(`const _n${r} = ${L(r)};`);
-          continue;
-        }
+      return eqs.map((_, r) => {
+        if (frozen[r]) return L(r);
         const terms: string[] = [];
         for (let c = 0; c < n; c++) if (M[r * n + c] !== 0) terms.push(`${literal(M[r * n + c]!)} * ${L(c)}`);
         let folded = 0;
@@ -338,18 +335,20 @@ function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
           else terms.push(`${literal(K[r * n + c]!)} * _b${c}`);
         }
         if (folded !== 0) terms.push(literal(folded));
-        out.push(`const _n${r} = ${terms.length ? terms.join(' + ') : '0'};`);
-      }
-      for (let r = 0; r < n; r++) out.push(`${L(r)} = _n${r};`);
-      return out;
+        return terms.length ? terms.join(' + ') : '0';
+      });
     };
     lines.length = 0;
     b.forEach((e, k) => {
       if (e && bConst[k] === undefined) lines.push(`const _b${k} = ${emit(e, input.ctx)};`);
     });
-    const free = eqs.map(() => false);
-    if (anyClamp) lines.push(`if (nr) {`, ...variant(free), `} else {`, ...variant(clampRows), `}`);
-    else lines.push(...variant(free));
+    // Rows that refractoriness does not change are computed once; the others select on nr.
+    const live = rows(eqs.map(() => false));
+    const held = anyClamp ? rows(clampRows) : live;
+    live.forEach((expr, r) =>
+      lines.push(`const _n${r} = ${expr === held[r] ? expr : `nr ? ${expr} : ${held[r]!}`};`),
+    );
+    eqs.forEach((_, r) => lines.push(`${L(r)} = _n${r};`));
     return { method: 'exact', code: lines.join('\n') };
   }
   // Per-neuron propagators, computed once before the run into P_M / P_K (and P_M0 / P_K0).
