@@ -4,7 +4,7 @@
  *
  *   node bench/run.mjs [CASE ...] [--all] [--quick] [--duration EXPR]
  *                      [--no-volley] [--no-brian] [--targets numpy,cython,cpp_standalone]
- *                      [--timeout SECONDS] [--cold-cache] [--out FILE] [--list]
+ *                      [--timeout SECONDS] [--cold-cache] [--warm-standalone] [--out FILE] [--list]
  *
  * Default: the quick cases (--list shows them all) at their full duration. --quick
  * runs them for 0.1 s of simulated time instead (a smoke run). Each engine runs in its
@@ -36,6 +36,7 @@ const { values: opt, positionals } = parseArgs({
     targets: { type: 'string', default: 'numpy,cython,cpp_standalone' },
     timeout: { type: 'string', default: '600' },
     'cold-cache': { type: 'boolean', default: false },
+    'warm-standalone': { type: 'boolean', default: false },
     out: { type: 'string' },
     list: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -163,7 +164,9 @@ async function brian(specFile, target) {
       '--cache',
       opt['cold-cache'] ? `${OUT}brian-cache/cold-${Date.now()}` : `${OUT}brian-cache/cython`,
     );
-  if (target === 'cpp_standalone')
+  // cpp_standalone builds in a fresh directory (its whole process includes the C++ compile, as a
+  // user's first run does); --warm-standalone reuses one per case, so `make` has nothing to do.
+  if (target === 'cpp_standalone' && opt['warm-standalone'])
     args.push('--workdir', `${OUT}brian-standalone/${specFile.split('/').pop().replace('.json', '')}`);
   const r = await exec(PYTHON, args, { timeout: timeoutS });
   const engine = `brian2 ${target}`;

@@ -86,7 +86,17 @@ export function compile(input: unknown): CompileResult {
       written.set(g, set);
     }
   }
-  for (const g of groups.values()) if (g.kind === 'neurons') g.finalize(written.get(g.name) ?? new Set());
+  // Groups whose not_refractory flag synaptic code may read keep it as an array.
+  const flagReaders = new Set<string>();
+  for (const s of Object.values(spec.synapses ?? {})) {
+    if (!/not_refractory/.test(JSON.stringify(s))) continue;
+    for (const ref of [s.source, s.target]) {
+      const r = parseGroupRef(ref);
+      if (r) flagReaders.add(r.name);
+    }
+  }
+  for (const g of groups.values())
+    if (g.kind === 'neurons') g.finalize(written.get(g.name) ?? new Set(), flagReaders.has(g.name));
 
   // Monitors.
   type MonitorFactory = (rt: {

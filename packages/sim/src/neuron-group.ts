@@ -53,7 +53,7 @@ export interface CompiledNeuronGroup {
    * Chooses and emits the integrator once the variables written by synapses are known (they
    * decide whether `exact` coefficients are constant). Reports and returns false on failure.
    */
-  finalize(writtenBySynapses: ReadonlySet<string>): boolean;
+  finalize(writtenBySynapses: ReadonlySet<string>, flagReadBySynapses?: boolean): boolean;
   build(ctx: BuildContext): GroupRuntime;
 }
 
@@ -267,7 +267,10 @@ export function compileNeuronGroup(
     model,
     method,
     symbols,
-    finalize: (written) => {
+    finalize: (written, flagRead = true) => {
+      parts.flagRead =
+        flagRead ||
+        /\bnot_refractory\b/.test([spec.model, spec.threshold, spec.reset, spec.refractory].join('\n'));
       if (modelFailed) return false;
       integration = chooseIntegration(name, spec, g, parts, ns, dt, written, rep);
       return integration !== undefined;
@@ -369,6 +372,8 @@ export function checkStatements(
 import { didYouMean as didYouMeanLocal } from './diagnostics.js';
 
 interface NeuronParts {
+  /** Whether any code reads the not_refractory flag (else it is derived when recorded). */
+  flagRead?: boolean;
   threshold: Expr | undefined;
   reset: Statement[];
   refractory: { kind: 'none' } | { kind: 'time'; expr: Expr } | { kind: 'cond'; expr: Expr };
@@ -506,6 +511,7 @@ function buildNeuronGroup(
   const refCtx = groupEmitContext(g, bc.ns, dt, (n) => local(n), `${arr('not_refractory')}[idx]`);
   let refCode: string;
   let untilSteps = 0;
+  let derivedFlag = false;
   switch (parts.refractory.kind) {
     case 'none':
       refCode = 'const nr = 1;';
@@ -530,7 +536,11 @@ function buildNeuronGroup(
         // A constant period of R ≥ 1 steps: the neuron that spiked at step s is refractory until
         // step s + R, kept as an integer per neuron (no float test, no flag read per step).
         untilSteps = Number(steps);
-        refCode = `const nr = k >= U[idx] ? 1 : 0;\nif (k === U[idx]) ${arr('not_refractory')}[idx] = 1;`;
+        // The flag array is kept up to date only if code reads it; monitors derive it from U.
+        derivedFlag = parts.flagRead === false;
+        refCode = derivedFlag
+          ? `const nr = k >= U[idx] ? 1 : 0;`
+          : `const nr = k >= U[idx] ? 1 : 0;\nif (k === U[idx]) ${arr('not_refractory')}[idx] = 1;`;
         break;
       }
       const test = `Math.trunc((t - ${arr('lastspike')}[idx] + ${literal(1e-3 * dt)}) / ${literal(dt)}) >= ${steps}`;
@@ -552,12 +562,15 @@ return function step(k, t) {
     ${refCode}
     ${integration.code.split('\n').join('\n    ')}
     ${states.map((s) => `${arr(s)}[idx] = ${local(s)};`).join('\n    ')}
-    if (${thrTest}) { S[ns++] = idx; ${arr('lastspike')}[idx] = t; ${arr('not_refractory')}[idx] = 0;${untilSteps ? ` U[idx] = k + ${untilSteps};` : ''} }
+    if (${thrTest}) { S[ns++] = idx; ${arr('lastspike')}[idx] = t;${derivedFlag ? '' : ` ${arr('not_refractory')}[idx] = 0;`}${untilSteps ? ` U[idx] = k + ${untilSteps};` : ''} }
   }
   return ns;
 };`;
   const spikes = new Int32Array(N);
   const until = new Int32Array(untilSteps ? N : 0).fill(-2147483648);
+  // The last step whose update ran: the derived flag reads as Brian 2's stored not_refractory.
+  let lastStep = -1;
+  if (derivedFlag) arrays.delete('not_refractory');
   const step = makeKernel<(k: number, t: number) => number>(
     ['A', 'T', 'F', 'spikes', 'U', 'P_M', 'P_K', 'P_M0', 'P_K0'],
     src,
@@ -584,11 +597,15 @@ return function step(k, t) {
     method: integration.method,
     update(k, t) {
       rt.nspikes = step(k, t);
+      lastStep = k;
     },
     reset(t) {
       if (resetFn && rt.nspikes > 0) resetFn(t, rt.nspikes);
     },
-    recorder: (vname) => groupRecorder(g, bc, arrays, timed, vname),
+    recorder: (vname) =>
+      vname === 'not_refractory' && derivedFlag
+        ? (idx) => (lastStep >= until[idx]! ? 1 : 0)
+        : groupRecorder(g, bc, arrays, timed, vname),
   };
   return rt;
 }
