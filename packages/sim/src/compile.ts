@@ -76,8 +76,17 @@ export function compile(input: unknown): CompileResult {
   }
   const synapses = new Map<string, CompiledSynapses>();
   const written = new Map<string, Set<string>>();
+  // Synaptic variables that monitors record keep one value per synapse.
+  const monitored = new Map<string, Set<string>>();
+  for (const m of Object.values(spec.monitors ?? {})) {
+    if (m.type !== 'state' && m.type !== 'snapshot') continue;
+    const src = parseGroupRef(m.source)?.name ?? m.source;
+    const set = monitored.get(src) ?? new Set<string>();
+    for (const v of m.variables) set.add(v);
+    monitored.set(src, set);
+  }
   for (const [name, s] of Object.entries(spec.synapses ?? {})) {
-    const c = compileSynapses(name, s, groups, ns, dt, rep);
+    const c = compileSynapses(name, s, groups, ns, dt, rep, monitored.get(name));
     if (!c) continue;
     synapses.set(name, c);
     for (const [g, vars] of c.writes) {

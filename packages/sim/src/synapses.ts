@@ -99,6 +99,8 @@ export function compileSynapses(
   ns: Namespace,
   dt: number,
   rep: Reporter,
+  /** Synaptic variables some monitor records (they keep one value per synapse). */
+  monitored: ReadonlySet<string> = new Set(),
 ): CompiledSynapses | undefined {
   const path = `synapses.${name}`;
   const before = rep.count;
@@ -331,7 +333,36 @@ export function compileSynapses(
     if (q && q.value < 0) rep.field('invalid_value', `${path}.delay`, 'a delay cannot be negative');
   }
   const inits: [string, Initializer][] = [];
-  const synArrays = [...own.keys()].filter((n) => model.vars.get(n)?.kind !== 'sub');
+  // Neuron-level traces (decisions/0004): an event-driven variable that only decays, starts at 0,
+  // is only incremented by a constant in one pathway (on_pre: a presynaptic trace, on_post: a
+  // postsynaptic one) and is not read in that pathway has the same value for every synapse of its
+  // neuron. It is then kept once per neuron, decayed every step, and its increment runs once per
+  // spike instead of once per synapse — the same numbers (up to rounding) at a fraction of the work.
+  const traces = new Map<string, { side: 'pre' | 'post'; factor: number }>();
+  {
+    const sharedDelayOnly = spec.init?.delay === undefined;
+    const readIn = (stmts: Statement[], x: string) =>
+      stmts.some((st) => identifiers(inlineSubexpressions(st.expr, model)).has(x));
+    const constIncrement = (st: Statement) =>
+      (st.op === '+=' || st.op === '-=') &&
+      [...identifiers(st.expr)].every((n) => constValue(n) !== undefined);
+    const usedElsewhere = (x: string) =>
+      [...model.vars.values()].some((v) => v.name !== x && v.expr && identifiers(v.expr).has(x));
+    for (const ed of eventDriven) {
+      const x = ed.name;
+      if (ed.b !== 0 || ed.a === 0 || monitored.has(x) || spec.init?.[x] !== undefined || usedElsewhere(x))
+        continue;
+      const wPre = onPre.filter((st) => st.target === x);
+      const wPost = onPost.filter((st) => st.target === x);
+      const side = wPre.length && !wPost.length ? 'pre' : wPost.length && !wPre.length ? 'post' : undefined;
+      if (!side) continue;
+      const writes = side === 'pre' ? wPre : wPost;
+      if (!writes.every(constIncrement) || readIn(side === 'pre' ? onPre : onPost, x)) continue;
+      if (side === 'pre' && !sharedDelayOnly) continue;
+      traces.set(x, { side, factor: Math.exp(ed.a * dt) });
+    }
+  }
+  const synArrays = [...own.keys()].filter((n) => model.vars.get(n)?.kind !== 'sub' && !traces.has(n));
   let perSynapseDelay = false;
   // Emission for per-synapse kernels (init, conditions): arrays bound in the prelude.
   const synCtx = (sRef: string, preRef: string, postRef: string): EmitContext => ({
@@ -345,8 +376,11 @@ export function compileSynapses(
         throw new Error(`emit: unresolved ${n}`);
       }
       switch (r.where) {
-        case 'syn':
+        case 'syn': {
+          const tr = traces.get(r.name);
+          if (tr) return `TR_${r.name}[${tr.side === 'pre' ? preRef : postRef}]`;
           return model.vars.get(r.name)?.flags.has('shared') ? `S_${r.name}[0]` : `S_${r.name}[${sRef}]`;
+        }
         case 'builtin':
           switch (r.name) {
             case 't':
@@ -557,8 +591,11 @@ export function compileSynapses(
       const S = new Map<string, Float64Array>();
       for (const n of synArrays)
         S.set(n, new Float64Array(model.vars.get(n)!.flags.has('shared') ? 1 : count));
-      const hasEventDriven = eventDriven.length > 0;
+      const perSynapseED = eventDriven.filter((ed) => !traces.has(ed.name));
+      const hasEventDriven = perSynapseED.length > 0;
       if (hasEventDriven) S.set('_lastupdate', new Float64Array(count));
+      const TR = new Map<string, Float64Array>();
+      for (const [x, tr] of traces) TR.set(x, new Float64Array(tr.side === 'pre' ? preRT.N : postRT.N));
       let delays: Float64Array | undefined;
       const initRng = new Rng(bc.seed, name, 'init');
       const env = initEnv(S, preRT, postRT, PRE, POST, timed);
@@ -686,18 +723,19 @@ export function compileSynapses(
         ...postNames.map((n) => `const P_${n} = X.P.get(${JSON.stringify(n)});`),
         `const PRE = X.PRE, POST = X.POST;`,
         ...[...bc.ns.timed.keys()].map((tn) => `const TA_${tn} = X.T.get(${JSON.stringify(tn)});`),
+        ...[...traces.keys()].map((x) => `const TR_${x} = X.TR.get(${JSON.stringify(x)});`),
       ].join('\n');
-      const X = { S, Q: preRT.arrays, P: postRT.arrays, PRE, POST, T: timed };
+      const X = { S, Q: preRT.arrays, P: postRT.arrays, PRE, POST, T: timed, TR };
       const ctx = synCtx('s', 'PRE[s]', 'POST[s]');
       const inlineSyn = (e: Expr) => inlineSubexpressions(e, model);
       // Event-driven variables decay exactly since their last update; one exponential per
       // distinct rate (STDP traces usually share theirs).
-      const rates = [...new Set(eventDriven.filter((ed) => ed.a !== 0).map((ed) => ed.a))];
+      const rates = [...new Set(perSynapseED.filter((ed) => ed.a !== 0).map((ed) => ed.a))];
       const edCode = hasEventDriven
         ? [
             `const _el = t - S__lastupdate[s];`,
             ...rates.map((a, k) => `const _ed${k} = Math.exp(${literal(a)} * _el);`),
-            ...eventDriven.map((ed) => {
+            ...perSynapseED.map((ed) => {
               const x = `S_${ed.name}[s]`;
               if (ed.a === 0) return `${x} = ${x} + ${literal(ed.b)} * _el;`;
               const e = `_ed${rates.indexOf(ed.a)}`;
@@ -714,23 +752,55 @@ export function compileSynapses(
         const m = r?.where === 'pre' ? preModel : r?.where === 'post' ? postModel : model;
         return m?.vars.get(r?.name ?? n)?.type ?? 'float';
       };
-      const preBody = `${edCode}\n${compileStatements(onPre, model, ctx, inlineSyn, (n) => targetType(n))}\n${edDone}`;
-      const postBody = `${edCode}\n${compileStatements(onPost, model, ctx, inlineSyn, (n) => targetType(n))}\n${edDone}`;
+      const isTraceWrite = (st: Statement) => traces.has(st.target);
+      // With one shared delay a queue entry is a presynaptic neuron: `p` in the delivery loop.
+      const preCtx = perSynapseDelay ? ctx : synCtx('s', 'p', 'POST[s]');
+      const preHoist = compileStatements(onPre.filter(isTraceWrite), model, preCtx, inlineSyn);
+      const preBody = `${edCode}\n${compileStatements(
+        onPre.filter((st) => !isTraceWrite(st)),
+        model,
+        preCtx,
+        inlineSyn,
+        (n) => targetType(n),
+      )}\n${edDone}`;
+      const postBody = `${edCode}\n${compileStatements(
+        onPost.filter((st) => !isTraceWrite(st)),
+        model,
+        ctx,
+        inlineSyn,
+        (n) => targetType(n),
+      )}\n${edDone}`;
+      const postHoistCode = compileStatements(
+        onPost.filter(isTraceWrite),
+        model,
+        synCtx('s', 'PRE[s]', 'n'),
+        inlineSyn,
+      );
+      const postHoist = postHoistCode
+        ? makeKernel<(spikes: Int32Array, ns: number, t: number) => void>(
+            ['X', 'F'],
+            `${pre0}\nreturn function (spikes, ns, t) { for (let q = 0; q < ns; q++) { const n = spikes[q]; if (n < ${post.lo} || n >= ${post.hi}) continue; ${postHoistCode} } };`,
+            [X, F],
+          )
+        : undefined;
+      const traceList = [...traces].map(([x, tr]) => ({ arr: TR.get(x)!, factor: tr.factor }));
+      let decayedTo = 0;
       let events = 0;
       const deliverShared = onPre.length
         ? makeKernel<(list: Int32Array, n: number, off: Int32Array, t: number) => number>(
             ['X', 'F'],
-            `${pre0}\nreturn function (list, n, off, t) { let ev = 0; for (let q = 0; q < n; q++) { const p = list[q]; const e = off[p + 1]; for (let s = off[p]; s < e; s++) { ${preBody} } ev += e - off[p]; } return ev; };`,
+            `${pre0}\nreturn function (list, n, off, t) { let ev = 0; for (let q = 0; q < n; q++) { const p = list[q]; const e = off[p + 1]; ${preHoist} for (let s = off[p]; s < e; s++) { ${preBody} } ev += e - off[p]; } return ev; };`,
             [X, F],
           )
         : undefined;
-      const runPost = onPost.length
-        ? makeKernel<(list: Int32Array, n: number, t: number) => void>(
-            ['X', 'F'],
-            `${pre0}\nreturn function (list, n, t) { for (let q = 0; q < n; q++) { const s = list[q]; ${postBody} } };`,
-            [X, F],
-          )
-        : undefined;
+      const runPost =
+        onPost.some((st) => !isTraceWrite(st)) || hasEventDriven
+          ? makeKernel<(list: Int32Array, n: number, t: number) => void>(
+              ['X', 'F'],
+              `${pre0}\nreturn function (list, n, t) { for (let q = 0; q < n; q++) { const s = list[q]; ${postBody} } };`,
+              [X, F],
+            )
+          : undefined;
       const summedFns = summedTargets.map(({ v, target }) => {
         const code = emit(inlineSyn(v.expr!), ctx);
         const arrT = `P_${target}`;
@@ -757,6 +827,14 @@ export function compileSynapses(
         },
         propagate(k, t) {
           const before = events;
+          if (k > decayedTo) {
+            for (const tr of traceList) {
+              const f = k - decayedTo === 1 ? tr.factor : tr.factor ** (k - decayedTo);
+              const a = tr.arr;
+              for (let q = 0; q < a.length; q++) a[q]! *= f;
+            }
+            decayedTo = k;
+          }
           // Queue this step's presynaptic spikes.
           const { spikes, nspikes } = preRT;
           if (onPre.length && count > 0) {
@@ -780,6 +858,7 @@ export function compileSynapses(
               due.length = 0;
             }
           }
+          if (postHoist && postRT.nspikes > 0) postHoist(postRT.spikes, postRT.nspikes, t);
           if (runPost && postRT.nspikes > 0) {
             let m = 0;
             for (let q = 0; q < postRT.nspikes; q++) {
