@@ -1232,8 +1232,8 @@ function compileConnect(
           for (let j = post.lo; j < post.hi; j++) if (!condFn || !dependsOnJ || condFn(i, j)) emitPair(i, j);
           continue;
         }
-        if (p > 0.15) {
-          // Dense enough that one 32-bit draw per candidate beats a logarithm per accepted pair.
+        if (p > 0.35) {
+          // Dense enough (p > 0.35) that one 32-bit draw per candidate beats a logarithm per accepted pair.
           for (let j = post.lo; j < post.hi; j++) {
             if (rng.u32() < threshold && (!condFn || !dependsOnJ || condFn(i, j))) emitPair(i, j);
           }
