@@ -103,9 +103,27 @@ const KEYWORDS: ReadonlySet<string> = new Set([
   'False',
 ]);
 
+/**
+ * How deeply expressions may nest. Every later pass (checking, code generation) recurses over the
+ * tree, so a hostile `((((…))))` or `-----…x` must stop here with a diagnostic, not a stack overflow.
+ */
+export const MAX_DEPTH = 200;
+
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly toks: Token[]) {}
+
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) {
+      const t = this.peek();
+      throw new ParseError(
+        `expression nested too deeply (more than ${MAX_DEPTH} levels)`,
+        t.pos,
+        Math.max(1, t.text.length),
+      );
+    }
+  }
 
   peek(): Token {
     return this.toks[this.i]!;
@@ -135,7 +153,10 @@ class Parser {
   }
 
   expression(): Expr {
-    return this.or();
+    this.enter();
+    const e = this.or();
+    this.depth--;
+    return checkDepth(e);
   }
   private or(): Expr {
     let left = this.and();
@@ -158,7 +179,9 @@ class Parser {
   private not(): Expr {
     if (this.isWord('not')) {
       const t = this.next();
+      this.enter();
       const arg = this.not();
+      this.depth--;
       return { k: 'unary', op: 'not', arg, pos: t.pos, end: arg.end };
     }
     return this.comparison();
@@ -202,7 +225,9 @@ class Parser {
   private unary(): Expr {
     if (this.isOp('-') || this.isOp('+')) {
       const t = this.next();
+      this.enter();
       const arg = this.unary();
+      this.depth--;
       return { k: 'unary', op: t.text as '-' | '+', arg, pos: t.pos, end: arg.end };
     }
     return this.power();
@@ -255,6 +280,37 @@ class Parser {
     }
     throw this.unexpected(t, 'a number, a name or "("');
   }
+}
+
+/**
+ * Long chains of binary operators (`a + a + … + a`) are built by loops, not recursion, but make
+ * deep trees: measure the depth without recursing and refuse what later passes could not walk.
+ */
+function checkDepth(e: Expr): Expr {
+  const stack: [Expr, number][] = [[e, 1]];
+  while (stack.length) {
+    const [n, d] = stack.pop()!;
+    if (d > MAX_DEPTH)
+      throw new ParseError(
+        `expression nested too deeply (more than ${MAX_DEPTH} levels); split it into subexpressions`,
+        n.pos,
+        Math.max(1, n.end - n.pos),
+      );
+    switch (n.k) {
+      case 'num':
+      case 'name':
+        break;
+      case 'call':
+        for (const a of n.args) stack.push([a, d + 1]);
+        break;
+      case 'unary':
+        stack.push([n.arg, d + 1]);
+        break;
+      default:
+        stack.push([n.left, d + 1], [n.right, d + 1]);
+    }
+  }
+  return e;
 }
 
 /** Replaces `# …` comments by spaces so that offsets stay valid. */

@@ -8,7 +8,11 @@ import {
 } from './quantity.js';
 
 /** Number of elements of a group. */
-const SizeSchema = z.int().min(1, { error: 'must be at least 1' }).describe('Number of neurons');
+const SizeSchema = z
+  .int()
+  .min(1, { error: 'must be at least 1' })
+  .max(2 ** 31 - 1, { error: 'must be below 2^31 (neuron indices are 32-bit integers)' })
+  .describe('Number of neurons');
 
 /**
  * Whether N passed its own check. Refinements still run after a failed `min` check; checks that
