@@ -16,7 +16,7 @@ import { identifiers, mapExpr, name as nameExpr, type Expr, type Statement } fro
 import { typeOf, type Scope, type Sym } from './check.js';
 import { emit, literal, type EmitContext } from './codegen.js';
 import { kernelHelpers } from './codegen.js';
-import type { MonitorResult } from './contract.js';
+import type { Diagnostic, MonitorResult } from './contract.js';
 import type { Reporter } from './diagnostics.js';
 import { GrowableI32 } from './growable.js';
 import { compileInit, InitLengthError, type Initializer } from './init.js';
@@ -918,8 +918,21 @@ export function compileSynapses(
   };
 }
 
-/** An error in the spec that only shows once the network is built (e.g. an init array of the wrong length). */
-export class SpecRuntimeError extends Error {}
+/**
+ * An error in the spec that only shows once the network is built (an init array whose length
+ * differs from the synapses created, a generator index outside the target). The message starts
+ * with the field's path: `synapses.S.init.w: …`.
+ */
+export class SpecRuntimeError extends Error {
+  override readonly name = 'SpecRuntimeError';
+  /** The error as a diagnostic, for callers that report diagnostics. */
+  diagnostic(): Diagnostic {
+    const cut = this.message.indexOf(': ');
+    return cut > 0
+      ? { code: 'invalid_value', path: this.message.slice(0, cut), message: this.message.slice(cut + 2) }
+      : { code: 'invalid_value', path: '', message: this.message };
+  }
+}
 
 /** The arrays a synaptic init kernel reads. */
 const currentInitEnv: { env: unknown; count: number } = { env: undefined, count: 0 };

@@ -8,7 +8,7 @@
  * worker's memory faster than Redis takes the events.
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { compile, run } from '@volley/sim';
+import { compile, run, SpecRuntimeError } from '@volley/sim';
 import type { Chunk, RunStats } from '@volley/sim';
 import { packResults } from './results-codec.js';
 import type { ChunkMessage, EndMessage, SimTask, SimTaskResult } from './sim-protocol.js';
@@ -42,7 +42,15 @@ export default function simulate(task: SimTask): SimTaskResult | ReturnType<type
     task.chunkSteps === undefined
       ? { id: task.id, onChunk }
       : { id: task.id, onChunk, chunkSteps: task.chunkSteps };
-  const results = run(compiled.program, options);
+  let results: ReturnType<typeof run>;
+  try {
+    results = run(compiled.program, options);
+  } catch (err) {
+    // Mistakes that only show once the network is built are the user's, reported like compile errors.
+    if (!(err instanceof SpecRuntimeError)) throw err;
+    port.postMessage({ kind: 'end', chunks: posted } satisfies EndMessage);
+    return { ok: false, diagnostics: [err.diagnostic()] };
+  }
   const stats: RunStats = results.stats;
   const packed = packResults(results);
   // Transferred, so it must own its whole ArrayBuffer: zlib's output (like any small Buffer) may be
