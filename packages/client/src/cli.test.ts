@@ -159,7 +159,7 @@ describe('volley run', () => {
     writeFileSync(path, '{\n  "version": 1,\n  "dt": 0.1*ms,\n  "duration": "50*ms"\n}\n');
     const r = await volley(['run', path]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${path} is not valid JSON: line 3 col 12: unexpected '*'`);
+    expect(r.stderr).toContain(`${path} is not valid JSON: line 3 col 12: unexpected "*"`);
     const { caret } = caretUnder(r.stderr, '"dt": 0.1*ms,');
     expect(caret).toBe(9);
     expect(r.stderr).not.toMatch(/SyntaxError/);
@@ -168,7 +168,7 @@ describe('volley run', () => {
   it('handles stdin, a missing file and bad usage', async () => {
     const piped = await volley(['run', '-'], 'not json at all');
     expect(piped.code).toBe(1);
-    expect(piped.stderr).toContain('- is not valid JSON: line 1 col 1');
+    expect(piped.stderr).toContain('- is not valid JSON: line 1 col 2');
     const missing = await volley(['run', join(dir, 'nope.json')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no such file');

@@ -59,3 +59,4 @@ export {
 export { closestName, didYouMean } from './suggest.js';
 export { networkSpecJsonSchema } from './json-schema.js';
 export * from './api.js';
+export { findJsonSyntaxError, type JsonSyntaxError } from './json-syntax.js';

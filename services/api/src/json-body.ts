@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { apiError, ERRORS } from './errors.js';
-import { findJsonSyntaxError } from './json-syntax.js';
+import { findJsonSyntaxError } from '@volley/spec';
 
 export interface JsonPosition {
   position: number;
