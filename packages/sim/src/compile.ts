@@ -47,7 +47,15 @@ export type CompileResult = { ok: true; program: Program } | { ok: false; diagno
 type CompiledGroup = CompiledNeuronGroup | CompiledInputGroup;
 
 /** Validates and compiles a spec (parsed JSON). Never throws for user mistakes. */
-export function compile(input: unknown): CompileResult {
+export interface CompileOptions {
+  /**
+   * Keep STDP traces that are equal for every synapse of a neuron once per neuron (default true,
+   * decisions/0004). Off only to compare against the per-synapse implementation.
+   */
+  neuronLevelTraces?: boolean;
+}
+
+export function compile(input: unknown, options: CompileOptions = {}): CompileResult {
   const started = wallSeconds();
   const parsed = parseNetworkSpec(input);
   if (!parsed.ok) return { ok: false, diagnostics: parsed.diagnostics };
@@ -76,7 +84,7 @@ export function compile(input: unknown): CompileResult {
   }
   const synapses = new Map<string, CompiledSynapses>();
   const written = new Map<string, Set<string>>();
-  // Synaptic variables that monitors record keep one value per synapse.
+  // Synaptic variables that monitors record (traces then keep a last-update time per synapse).
   const monitored = new Map<string, Set<string>>();
   for (const m of Object.values(spec.monitors ?? {})) {
     if (m.type !== 'state' && m.type !== 'snapshot') continue;
@@ -86,7 +94,16 @@ export function compile(input: unknown): CompileResult {
     monitored.set(src, set);
   }
   for (const [name, s] of Object.entries(spec.synapses ?? {})) {
-    const c = compileSynapses(name, s, groups, ns, dt, rep, monitored.get(name));
+    const c = compileSynapses(
+      name,
+      s,
+      groups,
+      ns,
+      dt,
+      rep,
+      monitored.get(name),
+      options.neuronLevelTraces ?? true,
+    );
     if (!c) continue;
     synapses.set(name, c);
     for (const [g, vars] of c.writes) {

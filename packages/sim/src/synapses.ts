@@ -99,8 +99,10 @@ export function compileSynapses(
   ns: Namespace,
   dt: number,
   rep: Reporter,
-  /** Synaptic variables some monitor records (they keep one value per synapse). */
+  /** Synaptic variables some monitor records. */
   monitored: ReadonlySet<string> = new Set(),
+  /** Keep qualifying STDP traces once per neuron (decisions/0004); off only to compare. */
+  neuronLevelTraces = true,
 ): CompiledSynapses | undefined {
   const path = `synapses.${name}`;
   const before = rep.count;
@@ -338,8 +340,11 @@ export function compileSynapses(
   // postsynaptic one) and is not read in that pathway has the same value for every synapse of its
   // neuron. It is then kept once per neuron, decayed every step, and its increment runs once per
   // spike instead of once per synapse — the same numbers (up to rounding) at a fraction of the work.
-  const traces = new Map<string, { side: 'pre' | 'post'; factor: number }>();
-  {
+  const traces = new Map<
+    string,
+    { side: 'pre' | 'post'; factor: number; rate: number; monitored: boolean }
+  >();
+  if (neuronLevelTraces) {
     const sharedDelayOnly = spec.init?.delay === undefined;
     const readIn = (stmts: Statement[], x: string) =>
       stmts.some((st) => identifiers(inlineSubexpressions(st.expr, model)).has(x));
@@ -350,8 +355,7 @@ export function compileSynapses(
       [...model.vars.values()].some((v) => v.name !== x && v.expr && identifiers(v.expr).has(x));
     for (const ed of eventDriven) {
       const x = ed.name;
-      if (ed.b !== 0 || ed.a === 0 || monitored.has(x) || spec.init?.[x] !== undefined || usedElsewhere(x))
-        continue;
+      if (ed.b !== 0 || ed.a === 0 || spec.init?.[x] !== undefined || usedElsewhere(x)) continue;
       const wPre = onPre.filter((st) => st.target === x);
       const wPost = onPost.filter((st) => st.target === x);
       const side = wPre.length && !wPost.length ? 'pre' : wPost.length && !wPre.length ? 'post' : undefined;
@@ -359,7 +363,7 @@ export function compileSynapses(
       const writes = side === 'pre' ? wPre : wPost;
       if (!writes.every(constIncrement) || readIn(side === 'pre' ? onPre : onPost, x)) continue;
       if (side === 'pre' && !sharedDelayOnly) continue;
-      traces.set(x, { side, factor: Math.exp(ed.a * dt) });
+      traces.set(x, { side, factor: Math.exp(ed.a * dt), monitored: monitored.has(x) });
     }
   }
   const synArrays = [...own.keys()].filter((n) => model.vars.get(n)?.kind !== 'sub' && !traces.has(n));
@@ -594,6 +598,10 @@ export function compileSynapses(
       const perSynapseED = eventDriven.filter((ed) => !traces.has(ed.name));
       const hasEventDriven = perSynapseED.length > 0;
       if (hasEventDriven) S.set('_lastupdate', new Float64Array(count));
+      // A recorded trace is shown as Brian 2 stores it per synapse: a copy of the neuron's trace
+      // taken at each of that synapse's events (the dynamics never read it).
+      const shadowed = [...traces].filter(([, tr]) => tr.monitored).map(([x]) => x);
+      for (const x of shadowed) S.set(x, new Float64Array(count));
       const TR = new Map<string, Float64Array>();
       for (const [x, tr] of traces) TR.set(x, new Float64Array(tr.side === 'pre' ? preRT.N : postRT.N));
       let delays: Float64Array | undefined;
@@ -756,20 +764,21 @@ export function compileSynapses(
       // With one shared delay a queue entry is a presynaptic neuron: `p` in the delivery loop.
       const preCtx = perSynapseDelay ? ctx : synCtx('s', 'p', 'POST[s]');
       const preHoist = compileStatements(onPre.filter(isTraceWrite), model, preCtx, inlineSyn);
+      const shadow = (c: EmitContext) => shadowed.map((x) => `S_${x}[s] = ${c.ref(x)};`).join(' ');
       const preBody = `${edCode}\n${compileStatements(
         onPre.filter((st) => !isTraceWrite(st)),
         model,
         preCtx,
         inlineSyn,
         (n) => targetType(n),
-      )}\n${edDone}`;
+      )}\n${shadow(preCtx)}\n${edDone}`;
       const postBody = `${edCode}\n${compileStatements(
         onPost.filter((st) => !isTraceWrite(st)),
         model,
         ctx,
         inlineSyn,
         (n) => targetType(n),
-      )}\n${edDone}`;
+      )}\n${shadow(ctx)}\n${edDone}`;
       const postHoistCode = compileStatements(
         onPost.filter(isTraceWrite),
         model,
@@ -794,7 +803,7 @@ export function compileSynapses(
           )
         : undefined;
       const runPost =
-        onPost.some((st) => !isTraceWrite(st)) || hasEventDriven
+        onPost.some((st) => !isTraceWrite(st)) || hasEventDriven || shadowed.length > 0
           ? makeKernel<(list: Int32Array, n: number, t: number) => void>(
               ['X', 'F'],
               `${pre0}\nreturn function (list, n, t) { for (let q = 0; q < n; q++) { const s = list[q]; ${postBody} } };`,
