@@ -340,10 +340,7 @@ export function compileSynapses(
   // postsynaptic one) and is not read in that pathway has the same value for every synapse of its
   // neuron. It is then kept once per neuron, decayed every step, and its increment runs once per
   // spike instead of once per synapse — the same numbers (up to rounding) at a fraction of the work.
-  const traces = new Map<
-    string,
-    { side: 'pre' | 'post'; factor: number; rate: number; monitored: boolean }
-  >();
+  const traces = new Map<string, { side: 'pre' | 'post'; factor: number; monitored: boolean }>();
   if (neuronLevelTraces) {
     const sharedDelayOnly = spec.init?.delay === undefined;
     const readIn = (stmts: Statement[], x: string) =>
