@@ -1,7 +1,11 @@
 /**
  * A piscina pool of simulation threads. `simulate` runs one job in a thread and hands its events to
- * `write` in order, one batch at a time; aborting `signal` terminates the thread (piscina does), which
- * is how user cancel, the wall-clock limit and shutdown stop a run that is deep in a synchronous loop.
+ * `write` in order, one batch at a time. Aborting `signal` (user cancel, the wall-clock limit,
+ * shutdown) first asks the thread to stop after its current chunk through a shared flag; only a
+ * thread that has not returned within STOP_GRACE_MS (deep in building a large network) is
+ * terminated. Terminating a thread that is still loading its modules can crash Node 20 itself
+ * ("v8::Module::IsGraphAsync must be used on an instantiated module"), so termination is the
+ * fallback, never the first move.
  */
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -31,6 +35,8 @@ export type SimOutcome =
   /** The thread threw (a simulator bug) or `write` failed. */
   | { kind: 'crashed'; error: Error };
 
+/** How long a thread asked to stop may take before it is terminated. */
+const STOP_GRACE_MS = 750;
 /** Chunks a thread may run ahead of the writes. */
 const MAX_IN_FLIGHT = 64;
 /** Upper bounds of one `write` call. */
@@ -117,13 +123,31 @@ export class SimPool {
       }
     });
 
+    const stopFlag = new Int32Array(new SharedArrayBuffer(4));
+    const hard = new AbortController();
+    let hardTimer: NodeJS.Timeout | undefined;
+    const askToStop = () => {
+      Atomics.store(stopFlag, 0, 1);
+      Atomics.notify(acked, 0);
+      hardTimer = setTimeout(() => hard.abort(signal.reason), STOP_GRACE_MS);
+    };
+    if (signal.aborted) askToStop();
+    else signal.addEventListener('abort', askToStop, { once: true });
+
     this.#running++;
     try {
-      const task: SimTask = { spec: opts.spec, id: opts.id, port: port2, acked, maxInFlight: MAX_IN_FLIGHT };
+      const task: SimTask = {
+        spec: opts.spec,
+        id: opts.id,
+        port: port2,
+        acked,
+        maxInFlight: MAX_IN_FLIGHT,
+        stop: stopFlag,
+      };
       if (opts.chunkSteps !== undefined) task.chunkSteps = opts.chunkSteps;
       let result: SimTaskResult;
       try {
-        result = await this.#pool.run(task, { signal, transferList: [port2] });
+        result = await this.#pool.run(task, { signal: hard.signal, transferList: [port2] });
       } catch (err) {
         if (writeError !== null) return { kind: 'crashed', error: writeError };
         if (opts.signal.aborted) return { kind: 'aborted', reason: opts.signal.reason };
@@ -136,6 +160,8 @@ export class SimPool {
       if (!result.ok) return { kind: 'invalid', diagnostics: result.diagnostics };
       return { kind: 'completed', packed: result.packed, stats: result.stats };
     } finally {
+      clearTimeout(hardTimer);
+      signal.removeEventListener('abort', askToStop);
       this.#running--;
       port1.close();
     }

@@ -11,6 +11,8 @@ export interface SimTask {
   acked: Int32Array;
   /** Chunks the thread may be ahead of the worker before it waits. */
   maxInFlight: number;
+  /** Shared flag (index 0): non-zero asks the thread to stop after its current chunk. */
+  stop: Int32Array;
   chunkSteps?: number;
 }
 

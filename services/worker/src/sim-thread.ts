@@ -15,7 +15,8 @@ import type { ChunkMessage, EndMessage, SimTask, SimTaskResult } from './sim-pro
 
 /** Returns a `SimTaskResult` (wrapped so piscina transfers the packed results instead of copying them). */
 export default function simulate(task: SimTask): SimTaskResult | ReturnType<typeof move> {
-  const { port, acked, maxInFlight } = task;
+  const { port, acked, maxInFlight, stop } = task;
+  const stopped = () => Atomics.load(stop, 0) !== 0;
   const compiled = compile(task.spec);
   if (!compiled.ok) {
     port.postMessage({ kind: 'end', chunks: 0 } satisfies EndMessage);
@@ -25,7 +26,7 @@ export default function simulate(task: SimTask): SimTaskResult | ReturnType<type
   const onChunk = (chunk: Chunk) => {
     for (;;) {
       const done = Atomics.load(acked, 0);
-      if (posted - done < maxInFlight) break;
+      if (posted - done < maxInFlight || stopped()) break;
       Atomics.wait(acked, 0, done, 250);
     }
     let progress: ChunkMessage['progress'] = null;
@@ -40,8 +41,8 @@ export default function simulate(task: SimTask): SimTaskResult | ReturnType<type
   };
   const options =
     task.chunkSteps === undefined
-      ? { id: task.id, onChunk }
-      : { id: task.id, onChunk, chunkSteps: task.chunkSteps };
+      ? { id: task.id, onChunk, shouldStop: stopped }
+      : { id: task.id, onChunk, shouldStop: stopped, chunkSteps: task.chunkSteps };
   let results: ReturnType<typeof run>;
   try {
     results = run(compiled.program, options);
