@@ -5,12 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('../', import.meta.url));
-export const REDIS_URL = process.env.VOLLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { redisKeys, ROOT } from './service-harness.js';
+
+export { REDIS_URL, redisAvailable, ROOT } from './service-harness.js';
+
+/** Prefixes of the client tests' Redis keys (the service tests have their own). */
+export const uniquePrefix = (): string => `volley-client-test-${randomBytes(5).toString('hex')}`;
 
 export interface ApiServer {
   url: string;
@@ -70,72 +72,9 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** ioredis comes from the worker's dependencies: the test root has no Redis client of its own. */
-type RedisClient = {
-  ping(): Promise<string>;
-  scan(cursor: string, ...args: (string | number)[]): Promise<[string, string[]]>;
-  del(...keys: string[]): Promise<number>;
-  quit(): Promise<unknown>;
-  disconnect(): void;
-};
-function redisClient(): RedisClient {
-  const require = createRequire(new URL('../services/worker/package.json', import.meta.url));
-  const { Redis } = require('ioredis') as { Redis: new (url: string, opts: object) => RedisClient };
-  return new Redis(REDIS_URL, {
-    lazyConnect: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    retryStrategy: () => null,
-  });
-}
-
-export async function redisAvailable(): Promise<boolean> {
-  const r = redisClient();
-  try {
-    return (await r.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    r.disconnect();
-  }
-}
-
-export function uniquePrefix(): string {
-  return `volley-client-test-${randomBytes(5).toString('hex')}`;
-}
-
 /** Deletes every key under `prefix:` (the Redis is shared: nothing else is touched). */
-export async function cleanRedis(prefix: string): Promise<number> {
-  const r = redisClient();
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) deleted += await r.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await r.quit();
-  }
-  return deleted;
-}
-
-export async function countRedisKeys(prefix: string): Promise<number> {
-  const r = redisClient();
-  let n = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      n += keys.length;
-    } while (cursor !== '0');
-  } finally {
-    await r.quit();
-  }
-  return n;
-}
+export const cleanRedis = (prefix: string): Promise<number> => redisKeys(prefix, true);
+export const countRedisKeys = (prefix: string): Promise<number> => redisKeys(prefix);
 
 /**
  * A TCP proxy in front of the API that destroys each connection once it has carried `cutAfter`
