@@ -6,7 +6,7 @@
  * optionally repeated with a period.
  */
 import type { PoissonGroup, SpikeGeneratorGroup } from '@volley/spec';
-import { identifiers } from './ast.js';
+import { calls, identifiers } from './ast.js';
 import { typeOf, type Sym } from './check.js';
 import { emit, literal } from './codegen.js';
 import { kernelHelpers } from './codegen.js';
@@ -71,9 +71,7 @@ export function compilePoissonGroup(
   }
   const constant = t.value;
   const N = spec.N;
-  const timeDependent =
-    identifiers(expr).has('t') ||
-    [...ns.timed.keys()].some((k) => JSON.stringify(expr).includes(`"name":"${k}"`));
+  const timeDependent = identifiers(expr).has('t') || [...calls(expr)].some((f) => ns.timed.has(f));
   const ctx = {
     ref: (n: string): string => {
       if (n === 't') return 't';

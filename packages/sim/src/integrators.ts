@@ -13,7 +13,7 @@
  *                 x_new = -B/A + (x + B/A)·e^{A dt}
  * dW = √dt · randn(), one draw per noise symbol per neuron per step.
  */
-import { bin, identifiers, num, type Expr } from './ast.js';
+import { identifiers, num, type Expr } from './ast.js';
 import { emit, literal, type EmitContext } from './codegen.js';
 import { exactPropagators } from './expm.js';
 import { isNoiseName } from './check.js';
@@ -501,5 +501,3 @@ export function evalConst(e: Expr, value: (name: string) => number | undefined):
   }
   throw new Error(`evalConst: not a constant expression`);
 }
-
-export { bin };

@@ -4,7 +4,7 @@
  */
 import { identifiers, type Expr } from './ast.js';
 import { typeOf, type Scope, type Sym, type TimedArrayInfo } from './check.js';
-import { didYouMean, type Reporter, type Where } from './diagnostics.js';
+import type { Reporter, Where } from './diagnostics.js';
 import { ParseError, parseExpression } from './parser.js';
 import { DIMENSIONLESS, UNITS, dimEq, dimName, type Dim } from './units.js';
 
@@ -218,8 +218,4 @@ export function buildNamespace(
   };
   for (const name of plain.keys()) resolve(name, []);
   return ns;
-}
-
-export function suggestName(name: string, candidates: Iterable<string>): string[] {
-  return didYouMean(name, candidates);
 }

@@ -5,12 +5,10 @@
  * `groups` and `thresholds` slots. Resets run later, after synaptic propagation, over spikers only.
  */
 import type { NeuronGroup } from '@volley/spec';
-import type { Expr } from './ast.js';
-import { identifiers, type Statement } from './ast.js';
+import { identifiers, type Expr, type Statement } from './ast.js';
 import { typeOf, type Scope, type Sym } from './check.js';
-import { emit, literal, type EmitContext } from './codegen.js';
-import { kernelHelpers } from './codegen.js';
-import type { Reporter } from './diagnostics.js';
+import { emit, kernelHelpers, literal, type EmitContext } from './codegen.js';
+import { didYouMean, type Reporter } from './diagnostics.js';
 import { exactPropagators } from './expm.js';
 import { compileInit, type Initializer } from './init.js';
 import { IntegrationError, integrate, evalConst, type Integration, type Method } from './integrators.js';
@@ -314,7 +312,7 @@ export function checkStatements(
         s.targetPos,
         s.target.length,
         msg,
-        known ? [] : didYouMeanLocal(s.target, names),
+        known ? [] : didYouMean(s.target, names),
       );
       typeOf(s.expr, scope, { path, src }, rep);
       continue;
@@ -368,8 +366,6 @@ export function checkStatements(
     }
   }
 }
-
-import { didYouMean as didYouMeanLocal } from './diagnostics.js';
 
 interface NeuronParts {
   /** Whether any code reads the not_refractory flag (else it is derived when recorded). */

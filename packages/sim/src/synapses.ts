@@ -14,10 +14,9 @@ import type { Synapses, Connect } from '@volley/spec';
 import { parseGroupRef } from '@volley/spec';
 import { identifiers, mapExpr, name as nameExpr, type Expr, type Statement } from './ast.js';
 import { typeOf, type Scope, type Sym } from './check.js';
-import { emit, literal, type EmitContext } from './codegen.js';
-import { kernelHelpers } from './codegen.js';
+import { emit, kernelHelpers, literal, type EmitContext } from './codegen.js';
 import type { Diagnostic, MonitorResult } from './contract.js';
-import type { Reporter } from './diagnostics.js';
+import { didYouMean, type Reporter } from './diagnostics.js';
 import { GrowableI32 } from './growable.js';
 import { compileInit, InitLengthError, type Initializer } from './init.js';
 import type { CompiledInputGroup } from './input-groups.js';
@@ -954,8 +953,6 @@ function initEnv(
   return { S, Q: preRT.arrays, P: postRT.arrays, PRE, POST, T: timed };
 }
 
-import { didYouMean } from './diagnostics.js';
-
 /**
  * Collects connections in creation order: the targets, per-source counts, and the runs of equal
  * sources (enough to recover each synapse's source without storing it).
@@ -1002,6 +999,13 @@ interface CompiledConnect {
     timed: Map<string, unknown>,
     sink: ConnectSink,
   ): void;
+}
+
+/** Kernel lines binding the source (`Q_x`) and target (`P_x`) groups' arrays from `X`. */
+function sidePrelude(preRT: GroupRuntime, postRT: GroupRuntime): string {
+  const bind = (side: 'Q' | 'P', g: GroupRuntime) =>
+    [...g.arrays.keys()].map((n) => `const ${side}_${n} = X.${side}.get(${JSON.stringify(n)});`).join(' ');
+  return `${bind('Q', preRT)} ${bind('P', postRT)}`;
 }
 
 /**
@@ -1125,7 +1129,7 @@ function compileConnect(
       build: (rng, pre, post, preRT, postRT, timed, sink) => {
         const ctx = synCtx('0', 'ipre', 'jpost');
         const X = { S: new Map(), Q: preRT.arrays, P: postRT.arrays, T: timed };
-        const head = `const Q = X.Q, P = X.P; ${[...preRT.arrays.keys()].map((n) => `const Q_${n} = Q.get(${JSON.stringify(n)});`).join(' ')} ${[...postRT.arrays.keys()].map((n) => `const P_${n} = P.get(${JSON.stringify(n)});`).join(' ')}`;
+        const head = sidePrelude(preRT, postRT);
         const Npost = post.hi - post.lo;
         const F = kernelHelpers(rng);
         if (single) {
@@ -1219,7 +1223,7 @@ function compileConnect(
       const Npost = post.hi - post.lo;
       const ctx = synCtx('0', 'ipre', 'jpost');
       const X = { S: new Map(), Q: preRT.arrays, P: postRT.arrays, T: timed };
-      const head = `${[...preRT.arrays.keys()].map((n) => `const Q_${n} = X.Q.get(${JSON.stringify(n)});`).join(' ')} ${[...postRT.arrays.keys()].map((n) => `const P_${n} = X.P.get(${JSON.stringify(n)});`).join(' ')}`;
+      const head = sidePrelude(preRT, postRT);
       const F = kernelHelpers(rng);
       const condFn = cond
         ? makeKernel<(ipre: number, jpost: number) => boolean>(
