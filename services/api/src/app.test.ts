@@ -2,7 +2,6 @@
  * The HTTP API through `inject()`, over the real embedded backend with an in-process worker and
  * the real simulator: nothing here is mocked.
  */
-import { readFileSync } from 'node:fs';
 import { compile } from '@volley/sim';
 import {
   createBackend,
@@ -15,16 +14,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
-
-const example = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(new URL(`../../../examples/${name}.json`, import.meta.url), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-
-const ALICE = 'alice-secret-0123';
-const BOB = 'bob-secret-4567';
-const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+import { ALICE, BOB, auth, example } from './test-fixtures.js';
 
 /** A network that runs for minutes: for "still running" states and cancellation. */
 const LONG = {

@@ -2,7 +2,6 @@
  * The live stream over a real listening server and the `ws` client, on the embedded backend with
  * an in-process worker: replay, `?from=`, refusals, and a client that stops reading.
  */
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import {
   createBackend,
@@ -16,16 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
-
-const example = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(new URL(`../../../examples/${name}.json`, import.meta.url), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-
-const ALICE = 'alice-secret-0123';
-const BOB = 'bob-secret-4567';
-const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+import { ALICE, BOB, auth, example } from './test-fixtures.js';
 
 /** About a million spikes, tens of MB of stream: far more than socket buffers hold. */
 const BUSY = {
