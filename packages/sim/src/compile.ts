@@ -53,6 +53,11 @@ export interface CompileOptions {
    * decisions/0004). Off only to compare against the per-synapse implementation.
    */
   neuronLevelTraces?: boolean;
+  /**
+   * Run neuron groups with exact linear updates as WebAssembly SIMD kernels (default true). The
+   * results are the same bit for bit; off only to compare with the JavaScript kernels.
+   */
+  wasmKernels?: boolean;
 }
 
 export function compile(input: unknown, options: CompileOptions = {}): CompileResult {
@@ -266,7 +271,7 @@ export function compile(input: unknown, options: CompileOptions = {}): CompileRe
     compileTime: wallSeconds() - started,
     spec: finalSpec,
     build: () => {
-      const bc = { seed, dt, ns };
+      const bc = { seed, dt, ns, wasm: options.wasmKernels ?? true };
       const gr = new Map<string, GroupRuntime>();
       for (const [n, g] of groups) gr.set(n, g.build(bc));
       const sr = new Map<string, SynapsesRuntime>();

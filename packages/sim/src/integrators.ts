@@ -55,6 +55,25 @@ export interface Integration {
   code: string;
   /** Per-neuron exact propagators to compute once before the run (exact with per-neuron coefficients). */
   perNeuron?: { n: number; coefficients: Expr[]; clampRows: boolean[] };
+  /**
+   * Exact integration with constant propagators and constant inputs, as data: the new value of
+   * state r is `live[r]` when not refractory and `held[r]` otherwise (the same rows when nothing
+   * is clamped). `code` computes exactly these sums, in this order (for other back ends).
+   */
+  linear?: { live: LinearRow[]; held: LinearRow[] } | undefined;
+}
+
+/** One term of a row: coef × state, coef × a non-constant input, or the constant coef. */
+export interface LinearTerm {
+  coef: number;
+  state?: number;
+  input?: number;
+}
+
+/** A state's update: kept as it is (clamped), or the sum of its terms from left to right (0 if none). */
+export interface LinearRow {
+  keep: boolean;
+  terms: LinearTerm[];
 }
 
 export class IntegrationError extends Error {}
@@ -318,25 +337,36 @@ function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
         return undefined;
       }
     });
-    /** Right-hand side of each row's update, for one refractory state. */
-    const rows = (frozen: boolean[]): string[] => {
+    /** Each row's update for one refractory state, as terms summed left to right. */
+    const rows = (frozen: boolean[]): LinearRow[] => {
       const a = new Float64Array(n * n);
       for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) a[r * n + c] = frozen[r] ? 0 : evalC(A[r]![c]);
       const { M, K } = exactPropagators(a, n, input.dt);
       return eqs.map((_, r) => {
-        if (frozen[r]) return L(r);
-        const terms: string[] = [];
-        for (let c = 0; c < n; c++) if (M[r * n + c] !== 0) terms.push(`${literal(M[r * n + c]!)} * ${L(c)}`);
+        if (frozen[r]) return { keep: true, terms: [] };
+        const terms: LinearTerm[] = [];
+        for (let c = 0; c < n; c++) if (M[r * n + c] !== 0) terms.push({ coef: M[r * n + c]!, state: c });
         let folded = 0;
         for (let c = 0; c < n; c++) {
           if (frozen[c] || !b[c] || K[r * n + c] === 0) continue;
           const bc = bConst[c];
           if (bc !== undefined) folded += K[r * n + c]! * bc;
-          else terms.push(`${literal(K[r * n + c]!)} * _b${c}`);
+          else terms.push({ coef: K[r * n + c]!, input: c });
         }
-        if (folded !== 0) terms.push(literal(folded));
-        return terms.length ? terms.join(' + ') : '0';
+        if (folded !== 0) terms.push({ coef: folded });
+        return { keep: false, terms };
       });
+    };
+    const show = (row: LinearRow, r: number): string => {
+      if (row.keep) return L(r);
+      const terms = row.terms.map((t) =>
+        t.state !== undefined
+          ? `${literal(t.coef)} * ${L(t.state)}`
+          : t.input !== undefined
+            ? `${literal(t.coef)} * _b${t.input}`
+            : literal(t.coef),
+      );
+      return terms.length ? terms.join(' + ') : '0';
     };
     lines.length = 0;
     b.forEach((e, k) => {
@@ -345,11 +375,14 @@ function exact(input: IntegratorInput, hasRefractory: boolean): Integration {
     // Rows that refractoriness does not change are computed once; the others select on nr.
     const live = rows(eqs.map(() => false));
     const held = anyClamp ? rows(clampRows) : live;
-    live.forEach((expr, r) =>
-      lines.push(`const _n${r} = ${expr === held[r] ? expr : `nr ? ${expr} : ${held[r]!}`};`),
-    );
+    live.forEach((row, r) => {
+      const a = show(row, r);
+      const h = show(held[r]!, r);
+      lines.push(`const _n${r} = ${a === h ? a : `nr ? ${a} : ${h}`};`);
+    });
     eqs.forEach((_, r) => lines.push(`${L(r)} = _n${r};`));
-    return { method: 'exact', code: lines.join('\n') };
+    const linear = bConst.every((v) => v !== undefined) ? { live, held } : undefined;
+    return { method: 'exact', code: lines.join('\n'), linear };
   }
   // Per-neuron propagators, computed once before the run into P_M / P_K (and P_M0 / P_K0).
   const nn = n * n;

@@ -29,6 +29,7 @@ import { DIMENSIONLESS, SECOND, dimEq, dimName } from './units.js';
 import type { GroupRuntime, Recorder, StateArray } from './runtime.js';
 import { timedArrayHelper } from './timed.js';
 import { compileStatements } from './statements.js';
+import { wasmNeuronStep } from './neuron-wasm.js';
 
 export const NEURON_BUILTINS: ReadonlyMap<string, Sym> = new Map<string, Sym>([
   ['t', { kind: 'builtin', dim: SECOND, bool: false }],
@@ -59,6 +60,8 @@ export interface BuildContext {
   seed: number;
   dt: number;
   ns: Namespace;
+  /** Use WebAssembly kernels where they apply (default true). */
+  wasm?: boolean;
 }
 
 /** How a group's names are written in generated code, given how state variables are held. */
@@ -447,63 +450,11 @@ function buildNeuronGroup(
   const { model } = g;
   const N = g.N;
   const dt = bc.dt;
-  const arrays = new Map<string, StateArray>();
-  for (const v of model.vars.values())
-    if (v.kind !== 'sub') arrays.set(v.name, new Float64Array(v.flags.has('shared') ? 1 : N));
-  arrays.set('lastspike', new Float64Array(N).fill(-1e4));
-  arrays.set('not_refractory', new Uint8Array(N).fill(1));
-  const timed = new Map<string, (t: number, i?: number) => number>();
-  for (const [tn, ta] of bc.ns.timed) timed.set(tn, timedArrayHelper(ta, dt));
-
-  // Initial values, in key order, from the group's own init stream.
-  const initRng = new Rng(bc.seed, name, 'init');
-  for (const [vname, init] of parts.inits) {
-    const out = arrays.get(vname)!;
-    const wrapped: Initializer = init;
-    // Init kernels read other arrays through A.
-    const target = new Float64Array(out.length);
-    runInit(wrapped, target, initRng, arrays, timed);
-    out.set(target);
-  }
-
   const inline = (e: Expr) => inlineSubexpressions(e, model);
   const hasRef = parts.refractory.kind !== 'none';
-  // Per-neuron exact propagators.
-  const P: Record<string, Float64Array> = {};
-  if (integration.perNeuron) {
-    const { n, coefficients, clampRows } = integration.perNeuron;
-    const coefCtx = groupEmitContext(g, bc.ns, dt, (nm) => `${arr(nm)}[idx]`, '1');
-    const coefFn = makeKernel<(idx: number, out: Float64Array) => void>(
-      ['A', 'T'],
-      `${prelude(arrays.keys(), bc.ns)}\nreturn function (idx, out) {\n${coefficients.map((c, k) => `out[${k}] = ${emit(c, coefCtx)};`).join('\n')}\n};`,
-      [arrays, timed],
-    );
-    const nn = n * n;
-    P.P_M = new Float64Array(N * nn);
-    P.P_K = new Float64Array(N * nn);
-    P.P_M0 = new Float64Array(N * nn);
-    P.P_K0 = new Float64Array(N * nn);
-    const a = new Float64Array(nn);
-    const a0 = new Float64Array(nn);
-    for (let idx = 0; idx < N; idx++) {
-      coefFn(idx, a);
-      const { M, K } = exactPropagators(a, n, dt);
-      P.P_M.set(M, idx * nn);
-      P.P_K.set(K, idx * nn);
-      if (clampRows.some(Boolean)) {
-        for (let r = 0; r < n; r++)
-          for (let c = 0; c < n; c++) a0[r * n + c] = clampRows[r] ? 0 : a[r * n + c]!;
-        const z = exactPropagators(a0, n, dt);
-        P.P_M0.set(z.M, idx * nn);
-        P.P_K0.set(z.K, idx * nn);
-      }
-    }
-  }
-
   const stepCtx = groupEmitContext(g, bc.ns, dt, (n) => local(n), 'nr');
   const rng = new Rng(bc.seed, name, 'dynamics');
   const F = kernelHelpers(rng);
-  const states = model.diffs.map((v) => v.name);
   const refCtx = groupEmitContext(g, bc.ns, dt, (n) => local(n), `${arr('not_refractory')}[idx]`);
   let refCode: string;
   let untilSteps = 0;
@@ -547,6 +498,80 @@ function buildNeuronGroup(
       refCode = `const nr = (${arr('not_refractory')}[idx] || !(${emit(inline(parts.refractory.expr), refCtx)})) ? 1 : 0;\n${arr('not_refractory')}[idx] = nr;`;
       break;
   }
+  const states = model.diffs.map((v) => v.name);
+  // The WebAssembly kernel, where the group's step is pure arithmetic it translates (else undefined).
+  const fast =
+    bc.wasm !== false && integration.linear && (!hasRef || (untilSteps > 0 && derivedFlag))
+      ? wasmNeuronStep({
+          N,
+          states,
+          linear: integration.linear,
+          params: [...model.vars.values()]
+            .filter((v) => v.kind === 'param')
+            .map((v) => ({ name: v.name, shared: v.flags.has('shared'), bool: v.type === 'boolean' })),
+          threshold: parts.threshold && inline(parts.threshold),
+          untilSteps,
+          writeFlag: !hasRef,
+          constant: (n) =>
+            n === 'dt' ? dt : n === 'N' ? N : (bc.ns.constants.get(n)?.value ?? unitScope().lookup(n)?.value),
+        })
+      : undefined;
+  const arrays = new Map<string, StateArray>();
+  if (fast) {
+    for (const [n, a] of fast.arrays) arrays.set(n, a);
+    arrays.set('not_refractory', fast.notRefractory);
+  } else {
+    for (const v of model.vars.values())
+      if (v.kind !== 'sub') arrays.set(v.name, new Float64Array(v.flags.has('shared') ? 1 : N));
+    arrays.set('lastspike', new Float64Array(N).fill(-1e4));
+    arrays.set('not_refractory', new Uint8Array(N).fill(1));
+  }
+  const timed = new Map<string, (t: number, i?: number) => number>();
+  for (const [tn, ta] of bc.ns.timed) timed.set(tn, timedArrayHelper(ta, dt));
+
+  // Initial values, in key order, from the group's own init stream.
+  const initRng = new Rng(bc.seed, name, 'init');
+  for (const [vname, init] of parts.inits) {
+    const out = arrays.get(vname)!;
+    const wrapped: Initializer = init;
+    // Init kernels read other arrays through A.
+    const target = new Float64Array(out.length);
+    runInit(wrapped, target, initRng, arrays, timed);
+    out.set(target);
+  }
+
+  // Per-neuron exact propagators.
+  const P: Record<string, Float64Array> = {};
+  if (integration.perNeuron) {
+    const { n, coefficients, clampRows } = integration.perNeuron;
+    const coefCtx = groupEmitContext(g, bc.ns, dt, (nm) => `${arr(nm)}[idx]`, '1');
+    const coefFn = makeKernel<(idx: number, out: Float64Array) => void>(
+      ['A', 'T'],
+      `${prelude(arrays.keys(), bc.ns)}\nreturn function (idx, out) {\n${coefficients.map((c, k) => `out[${k}] = ${emit(c, coefCtx)};`).join('\n')}\n};`,
+      [arrays, timed],
+    );
+    const nn = n * n;
+    P.P_M = new Float64Array(N * nn);
+    P.P_K = new Float64Array(N * nn);
+    P.P_M0 = new Float64Array(N * nn);
+    P.P_K0 = new Float64Array(N * nn);
+    const a = new Float64Array(nn);
+    const a0 = new Float64Array(nn);
+    for (let idx = 0; idx < N; idx++) {
+      coefFn(idx, a);
+      const { M, K } = exactPropagators(a, n, dt);
+      P.P_M.set(M, idx * nn);
+      P.P_K.set(K, idx * nn);
+      if (clampRows.some(Boolean)) {
+        for (let r = 0; r < n; r++)
+          for (let c = 0; c < n; c++) a0[r * n + c] = clampRows[r] ? 0 : a[r * n + c]!;
+        const z = exactPropagators(a0, n, dt);
+        P.P_M0.set(z.M, idx * nn);
+        P.P_K0.set(z.K, idx * nn);
+      }
+    }
+  }
+
   const thrCode = parts.threshold ? emit(inline(parts.threshold), stepCtx) : 'false';
   const thrTest = hasRef ? `(${thrCode}) && nr` : thrCode;
   const src = `${prelude(arrays.keys(), bc.ns)}
@@ -562,16 +587,18 @@ return function step(k, t) {
   }
   return ns;
 };`;
-  const spikes = new Int32Array(N);
-  const until = new Int32Array(untilSteps ? N : 0).fill(-2147483648);
+  const spikes = fast?.spikes ?? new Int32Array(N);
+  const until = fast?.until ?? new Int32Array(untilSteps ? N : 0).fill(-2147483648);
   // The last step whose update ran: the derived flag reads as Brian 2's stored not_refractory.
   let lastStep = -1;
   if (derivedFlag) arrays.delete('not_refractory');
-  const step = makeKernel<(k: number, t: number) => number>(
-    ['A', 'T', 'F', 'spikes', 'U', 'P_M', 'P_K', 'P_M0', 'P_K0'],
-    src,
-    [arrays, timed, F, spikes, until, P.P_M, P.P_K, P.P_M0, P.P_K0],
-  );
+  const step =
+    fast?.step ??
+    makeKernel<(k: number, t: number) => number>(
+      ['A', 'T', 'F', 'spikes', 'U', 'P_M', 'P_K', 'P_M0', 'P_K0'],
+      src,
+      [arrays, timed, F, spikes, until, P.P_M, P.P_K, P.P_M0, P.P_K0],
+    );
 
   const resetCtx = groupEmitContext(g, bc.ns, dt, (n) => `${arr(n)}[idx]`, `${arr('not_refractory')}[idx]`);
   const resetBody = compileStatements(parts.reset, model, resetCtx, inline);
@@ -591,6 +618,7 @@ return function step(k, t) {
     spikes,
     nspikes: 0,
     method: integration.method,
+    kernel: fast ? 'wasm' : 'js',
     update(k, t) {
       rt.nspikes = step(k, t);
       lastStep = k;

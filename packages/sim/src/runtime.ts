@@ -17,6 +17,8 @@ export interface GroupRuntime {
   nspikes: number;
   /** The integration method used (neurons only). */
   method?: string;
+  /** Which kind of kernel runs the step (neurons only). */
+  kernel?: 'wasm' | 'js';
   /** The `groups` + `thresholds` slots of step k. */
   update(k: number, t: number): void;
   /** The `resets` slot. */

@@ -1,0 +1,372 @@
+/**
+ * The neuron step as a WebAssembly SIMD kernel, for groups integrated exactly with constant
+ * propagators (LIF, CUBA and the like: the common case, and where the step is pure arithmetic).
+ * Two neurons per instruction (f64x2); the same operations in the same order as the JavaScript
+ * kernel, so results are bit for bit the same. Everything else uses the JavaScript kernel.
+ *
+ * The group's arrays live in the module's memory (fixed size, never grown, so the typed-array
+ * views that synapses, resets and monitors hold stay valid). Constants sit in a pool in the same
+ * memory and are read as memory operands: V8 rematerialises SIMD immediates on every use.
+ */
+import type { Expr } from './ast.js';
+import type { LinearRow } from './integrators.js';
+import { Code, F64, I32, Op, Simd, V128, hasWasm, instantiate, type ValType } from './wasm.js';
+
+export interface WasmStepInput {
+  N: number;
+  /** Integrated state variables, in the integration's order. */
+  states: string[];
+  linear: { live: LinearRow[]; held: LinearRow[] };
+  /** Other per-neuron float variables (parameters) and shared ones (one value). */
+  params: { name: string; shared: boolean; bool: boolean }[];
+  /** The threshold with subexpressions inlined, if any. */
+  threshold: Expr | undefined;
+  /** Refractory period in whole steps (0: the group has no refractoriness). */
+  untilSteps: number;
+  /** Keep a per-neuron not_refractory byte array up to date (groups without refractoriness). */
+  writeFlag: boolean;
+  /** Compile-time value of a name (constants, units, dt, N), if it has one. */
+  constant: (name: string) => number | undefined;
+}
+
+export interface WasmStep {
+  /** Every float array of the group (states, parameters, lastspike), as views on the memory. */
+  arrays: Map<string, Float64Array>;
+  notRefractory: Uint8Array;
+  until: Int32Array;
+  spikes: Int32Array;
+  step: (k: number, t: number) => number;
+}
+
+/** Largest memory we ask for (the kernel addresses it with 32-bit offsets). */
+const MAX_BYTES = 2 ** 31;
+
+const up16 = (n: number) => Math.ceil(n / 16) * 16;
+
+/** Builds the kernel, or returns undefined when the group needs something it does not do. */
+export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
+  if (!hasWasm()) return undefined;
+  const { N, states, untilSteps } = input;
+  const N2 = N + (N & 1);
+  // Layout: float arrays, lastspike, until, spikes, flags, then the constant pool.
+  const base = new Map<string, number>();
+  let top = 0;
+  const at = (name: string): number => {
+    const offset = base.get(name);
+    if (offset === undefined) throw new Error(`wasm: no array ${name}`);
+    return offset;
+  };
+  const place = (name: string, bytes: number) => {
+    base.set(name, top);
+    top += up16(bytes);
+  };
+  for (const s of states) place(s, N2 * 8);
+  for (const p of input.params) place(p.name, p.shared ? 16 : N2 * 8);
+  place('lastspike', N2 * 8);
+  place('@until', N2 * 4);
+  place('@spikes', N2 * 4);
+  place('@flag', N2);
+  const pool = top;
+  // Pairs of lanes (usually both the same value), 16 bytes each.
+  const constants: [number, number][] = [];
+  const constAt = (v0: number, v1 = v0) => {
+    let j = constants.findIndex(([a, b]) => Object.is(a, v0) && Object.is(b, v1));
+    if (j < 0) j = constants.push([v0, v1]) - 1;
+    return pool + 16 * j;
+  };
+
+  // Locals after the parameters k (i32) and t (f64).
+  const locals: ValType[] = [];
+  const local = (t: ValType) => 2 + locals.push(t) - 1;
+  const idx = local(I32);
+  const ns = local(I32);
+  const a8 = local(I32);
+  const a4 = local(I32);
+  const kk = local(V128);
+  const tt = local(V128);
+  const nr = local(V128);
+  const mask = local(V128);
+  const bits = local(I32);
+  const old = states.map(() => local(V128));
+  const neu = states.map(() => local(V128));
+
+  const c = new Code();
+  const loadConst = (v: number) => c.i32(0).simdMem(Simd.load, constAt(v));
+  const row = (r: LinearRow, s: number) => {
+    if (r.keep) return c.get(old[s]!);
+    if (r.terms.length === 0) return loadConst(0);
+    r.terms.forEach((term, k) => {
+      if (term.input !== undefined) throw new Error('wasm: non-constant input');
+      loadConst(term.coef);
+      if (term.state !== undefined) c.get(old[term.state]!).simd(Simd.f64x2Mul);
+      if (k > 0) c.simd(Simd.f64x2Add);
+    });
+    return c;
+  };
+  const sameRow = (a: LinearRow, b: LinearRow) =>
+    a.keep === b.keep &&
+    a.terms.length === b.terms.length &&
+    a.terms.every((t, k) => {
+      const u = b.terms[k]!;
+      return Object.is(t.coef, u.coef) && t.state === u.state && t.input === u.input;
+    });
+
+  // Threshold, as a mask over the new state values; undefined when it uses something unsupported.
+  const thr = new Code();
+  const thresholdOk =
+    !input.threshold ||
+    emitMask(input.threshold, thr, {
+      state: (n) => {
+        const s = states.indexOf(n);
+        return s < 0 ? undefined : neu[s];
+      },
+      param: (n) => {
+        const p = input.params.find((q) => q.name === n);
+        if (p) return { offset: at(n), shared: p.shared, bool: p.bool };
+        if (n === 'lastspike') return { offset: at('lastspike'), shared: false, bool: false };
+        return undefined;
+      },
+      constant: input.constant,
+      constAt,
+      a8,
+      idx,
+      tt,
+      nr: untilSteps ? nr : undefined,
+    });
+  if (!thresholdOk) return undefined;
+
+  // Prologue.
+  c.get(0).op(0xac).simd(Simd.i64x2Splat).set(kk); // i64.extend_i32_s
+  c.get(1).simd(Simd.f64x2Splat).set(tt);
+  c.i32(0).set(idx).i32(0).set(ns);
+  c.begin(Op.block).begin(Op.loop);
+  c.get(idx).i32(N2).op(Op.i32GeS).op(Op.brIf, 1);
+  c.get(idx).i32(3).op(Op.i32Shl).set(a8);
+  c.get(idx).i32(2).op(Op.i32Shl).set(a4);
+  states.forEach((s, k) => c.get(a8).simdMem(Simd.load, at(s)).set(old[k]!));
+  if (untilSteps) c.get(kk).get(a4).simdMem(Simd.load32x2S, at('@until'), 3).simd(Simd.i64x2GeS).set(nr);
+  states.forEach((_, r) => {
+    const live = input.linear.live[r]!;
+    const held = input.linear.held[r]!;
+    row(live, r);
+    if (untilSteps && !sameRow(live, held)) row(held, r).get(nr).simd(Simd.bitselect);
+    c.set(neu[r]!);
+  });
+  states.forEach((s, k) => c.get(a8).get(neu[k]!).simdMem(Simd.store, at(s)));
+  if (input.threshold) {
+    c.bytes.push(...thr.bytes);
+    if (untilSteps) c.get(nr).simd(Simd.and);
+    c.tee(mask).simd(Simd.anyTrue).begin(Op.if);
+    c.get(mask).simd(Simd.i64x2Bitmask).set(bits);
+    for (let lane = 0; lane < 2; lane++) {
+      c.get(bits);
+      if (lane) c.i32(lane).op(Op.i32ShrU);
+      c.i32(1).op(Op.i32And);
+      // The last pair of an odd-sized group has one real neuron.
+      if (lane === 1 && N !== N2)
+        c.get(idx)
+          .i32(N - 1)
+          .op(Op.i32LtS)
+          .op(Op.i32And);
+      c.begin(Op.if);
+      c.get(ns).i32(2).op(Op.i32Shl).get(idx);
+      if (lane) c.i32(lane).op(Op.i32Add);
+      c.mem(Op.i32Store, at('@spikes'), 2);
+      c.get(ns).i32(1).op(Op.i32Add).set(ns);
+      c.get(a8)
+        .get(1)
+        .mem(Op.f64Store, at('lastspike') + 8 * lane, 3);
+      if (untilSteps)
+        c.get(a4)
+          .get(0)
+          .i32(untilSteps)
+          .op(Op.i32Add)
+          .mem(Op.i32Store, at('@until') + 4 * lane, 2);
+      if (input.writeFlag)
+        c.get(idx)
+          .i32(0)
+          .mem(Op.i32Store8, at('@flag') + lane, 0);
+      c.op(Op.end);
+    }
+    c.op(Op.end);
+  }
+  c.get(idx).i32(2).op(Op.i32Add).set(idx);
+  c.op(Op.br, 0).op(Op.end).op(Op.end);
+  c.get(ns);
+
+  const bytes = pool + 16 * constants.length;
+  if (bytes > MAX_BYTES) return undefined;
+  const pages = Math.max(1, Math.ceil(bytes / 65536));
+  const { buffer: buf, exports } = instantiate(pages, [
+    { name: 'step', params: [I32, F64], results: [I32], locals, code: c },
+  ]);
+  constants.forEach((pair, j) => new Float64Array(buf, pool + 16 * j, 2).set(pair));
+  const arrays = new Map<string, Float64Array>();
+  for (const s of states) arrays.set(s, new Float64Array(buf, at(s), N));
+  for (const p of input.params) arrays.set(p.name, new Float64Array(buf, at(p.name), p.shared ? 1 : N));
+  arrays.set('lastspike', new Float64Array(buf, at('lastspike'), N).fill(-1e4));
+  const until = new Int32Array(buf, at('@until'), untilSteps ? N : 0).fill(-2147483648);
+  const notRefractory = new Uint8Array(buf, at('@flag'), N).fill(1);
+  return {
+    arrays,
+    notRefractory,
+    until,
+    spikes: new Int32Array(buf, at('@spikes'), N),
+    step: exports.step as (k: number, t: number) => number,
+  };
+}
+
+/** Where the threshold's names live. */
+interface MaskContext {
+  state: (name: string) => number | undefined;
+  param: (name: string) => { offset: number; shared: boolean; bool: boolean } | undefined;
+  constant: (name: string) => number | undefined;
+  constAt: (lane0: number, lane1?: number) => number;
+  a8: number;
+  idx: number;
+  tt: number;
+  /** The not-refractory mask, when the group has refractoriness (else all neurons are ready). */
+  nr: number | undefined;
+}
+
+type Kind = 'num' | 'bool';
+
+/**
+ * Emits a threshold as an i64x2 mask. Returns false for anything it does not translate exactly
+ * as the JavaScript emitter does (other functions, `%`, powers other than 2 and 3…).
+ */
+function emitMask(e: Expr, c: Code, ctx: MaskContext): boolean {
+  return go(e) === 'bool';
+
+  function go(n: Expr): Kind | undefined {
+    switch (n.k) {
+      case 'num':
+        c.i32(0).simdMem(Simd.load, ctx.constAt(n.value));
+        return 'num';
+      case 'name':
+        return name(n.name);
+      case 'unary': {
+        const k = go(n.arg);
+        if (n.op === 'not') return k === 'bool' ? (c.simd(Simd.not), 'bool') : undefined;
+        if (k !== 'num') return undefined;
+        if (n.op === '-') c.simd(Simd.f64x2Neg);
+        return 'num';
+      }
+      case 'logic': {
+        if (go(n.left) !== 'bool' || go(n.right) !== 'bool') return undefined;
+        c.simd(n.op === 'and' ? Simd.and : Simd.or);
+        return 'bool';
+      }
+      case 'cmp': {
+        if (go(n.left) !== 'num' || go(n.right) !== 'num') return undefined;
+        const op = {
+          '<': Simd.f64x2Lt,
+          '<=': Simd.f64x2Le,
+          '>': Simd.f64x2Gt,
+          '>=': Simd.f64x2Ge,
+          '==': Simd.f64x2Eq,
+          '!=': Simd.f64x2Ne,
+        }[n.op];
+        c.simd(op);
+        return 'bool';
+      }
+      case 'bin': {
+        if (n.op === '**') {
+          const p = n.right.k === 'num' ? n.right.value : 0;
+          if (p !== 2 && p !== 3) return undefined;
+          if (go(n.left) !== 'num') return undefined;
+          // (l * l) and (l * l * l), as the JavaScript emitter writes them (the operand is pure).
+          for (let r = 1; r < p; r++) {
+            if (go(n.left) !== 'num') return undefined;
+            c.simd(Simd.f64x2Mul);
+          }
+          return 'num';
+        }
+        if (go(n.left) !== 'num' || go(n.right) !== 'num') return undefined;
+        switch (n.op) {
+          case '+':
+            c.simd(Simd.f64x2Add);
+            return 'num';
+          case '-':
+            c.simd(Simd.f64x2Sub);
+            return 'num';
+          case '*':
+            c.simd(Simd.f64x2Mul);
+            return 'num';
+          case '/':
+            c.simd(Simd.f64x2Div);
+            return 'num';
+          case '//':
+            c.simd(Simd.f64x2Div).simd(Simd.f64x2Floor);
+            return 'num';
+          default:
+            return undefined;
+        }
+      }
+      case 'call': {
+        const unary: Record<string, number> = {
+          abs: Simd.f64x2Abs,
+          sqrt: Simd.f64x2Sqrt,
+          floor: Simd.f64x2Floor,
+          ceil: Simd.f64x2Ceil,
+          int: Simd.f64x2Trunc,
+        };
+        const u = unary[n.name];
+        if (u !== undefined && n.args.length === 1) {
+          if (go(n.args[0]!) !== 'num') return undefined;
+          c.simd(u);
+          return 'num';
+        }
+        if (n.name === 'clip' && n.args.length === 3) {
+          // Math.min(Math.max(x, lo), hi)
+          if (go(n.args[0]!) !== 'num' || go(n.args[1]!) !== 'num') return undefined;
+          c.simd(Simd.f64x2Max);
+          if (go(n.args[2]!) !== 'num') return undefined;
+          c.simd(Simd.f64x2Min);
+          return 'num';
+        }
+        return undefined;
+      }
+    }
+  }
+
+  function name(n: string): Kind | undefined {
+    const s = ctx.state(n);
+    if (s !== undefined) {
+      c.get(s);
+      return 'num';
+    }
+    const p = ctx.param(n);
+    if (p) {
+      if (p.shared) c.i32(0).simdMem(Simd.load64Splat, p.offset, 3);
+      else c.get(ctx.a8).simdMem(Simd.load, p.offset);
+      if (!p.bool) return 'num';
+      // A boolean parameter is stored as 0/1: true where it is not 0.
+      c.i32(0).simdMem(Simd.load, ctx.constAt(0)).simd(Simd.f64x2Ne);
+      return 'bool';
+    }
+    switch (n) {
+      case 't':
+        c.get(ctx.tt);
+        return 'num';
+      case 'i':
+        // (idx, idx + 1) as doubles.
+        c.get(ctx.idx).simd(Simd.i32x4Splat).simd(Simd.f64x2ConvertLowI32x4S);
+        c.i32(0).simdMem(Simd.load, ctx.constAt(0, 1)).simd(Simd.f64x2Add);
+        return 'num';
+      case 'not_refractory':
+        if (ctx.nr !== undefined) c.get(ctx.nr);
+        else
+          c.i32(0)
+            .simdMem(Simd.load, ctx.constAt(0))
+            .i32(0)
+            .simdMem(Simd.load, ctx.constAt(0))
+            .simd(Simd.f64x2Eq); // all lanes true
+        return 'bool';
+    }
+    const v = ctx.constant(n);
+    if (v === undefined) return undefined;
+    c.i32(0).simdMem(Simd.load, ctx.constAt(v));
+    return 'num';
+  }
+}
