@@ -75,6 +75,8 @@ describe('WebAssembly neuron kernel', () => {
   const cases: [string, Group, Parameters<typeof network>[1]?][] = [
     ['CUBA, refractory, odd N', cuba],
     ['CUBA, even N', cuba, { N: 64 }],
+    ['CUBA, N = 4k + 2', cuba, { N: 102 }],
+    ['CUBA, N = 4k + 3', cuba, { N: 103 }],
     ['one neuron', cuba, { N: 1 }],
     [
       'no refractoriness, per-neuron threshold parameter',

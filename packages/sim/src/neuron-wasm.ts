@@ -43,11 +43,15 @@ const MAX_BYTES = 2 ** 31;
 
 const up16 = (n: number) => Math.ceil(n / 16) * 16;
 
+/** Neurons per loop iteration: two f64x2 pairs. */
+const LANES = 4;
+
 /** Builds the kernel, or returns undefined when the group needs something it does not do. */
 export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
   if (!hasWasm()) return undefined;
   const { N, states, untilSteps } = input;
-  const N2 = N + (N & 1);
+  // Two f64x2 pairs per iteration (four neurons): fewer loop and branch instructions per neuron.
+  const NP = Math.ceil(N / LANES) * LANES;
   // Layout: float arrays, lastspike, until, spikes, flags, then the constant pool.
   const base = new Map<string, number>();
   let top = 0;
@@ -60,12 +64,12 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
     base.set(name, top);
     top += up16(bytes);
   };
-  for (const s of states) place(s, N2 * 8);
-  for (const p of input.params) place(p.name, p.shared ? 16 : N2 * 8);
-  place('lastspike', N2 * 8);
-  place('@until', N2 * 4);
-  place('@spikes', N2 * 4);
-  place('@flag', N2);
+  for (const s of states) place(s, NP * 8);
+  for (const p of input.params) place(p.name, p.shared ? 16 : NP * 8);
+  place('lastspike', NP * 8);
+  place('@until', NP * 4);
+  place('@spikes', NP * 4);
+  place('@flag', NP);
   const pool = top;
   // Pairs of lanes (usually both the same value), 16 bytes each.
   const constants: [number, number][] = [];
@@ -84,15 +88,18 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
   const a4 = local(I32);
   const kk = local(V128);
   const tt = local(V128);
-  const nr = local(V128);
-  const mask = local(V128);
   const bits = local(I32);
-  const old = states.map(() => local(V128));
-  const neu = states.map(() => local(V128));
+  const pairs = Array.from({ length: LANES / 2 }, () => ({
+    nr: local(V128),
+    mask: local(V128),
+    old: states.map(() => local(V128)),
+    neu: states.map(() => local(V128)),
+  }));
 
   const c = new Code();
   const loadConst = (v: number) => c.i32(0).simdMem(Simd.load, constAt(v));
-  const row = (r: LinearRow, s: number) => {
+  /** Pushes row r's new value of state s, from the pair's old values. */
+  const row = (r: LinearRow, s: number, old: number[]) => {
     if (r.keep) return c.get(old[s]!);
     if (r.terms.length === 0) return loadConst(0);
     r.terms.forEach((term, k) => {
@@ -111,86 +118,116 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
       return Object.is(t.coef, u.coef) && t.state === u.state && t.input === u.input;
     });
 
-  // Threshold, as a mask over the new state values; undefined when it uses something unsupported.
-  const thr = new Code();
-  const thresholdOk =
-    !input.threshold ||
-    emitMask(input.threshold, thr, {
+  // Thresholds of each pair, as masks over the new state values (undefined: not translatable).
+  const thr = pairs.map((pair, p) => {
+    if (!input.threshold) return new Code();
+    const code = new Code();
+    const ok = emitMask(input.threshold, code, {
       state: (n) => {
         const s = states.indexOf(n);
-        return s < 0 ? undefined : neu[s];
+        return s < 0 ? undefined : pair.neu[s];
       },
       param: (n) => {
-        const p = input.params.find((q) => q.name === n);
-        if (p) return { offset: at(n), shared: p.shared, bool: p.bool };
-        if (n === 'lastspike') return { offset: at('lastspike'), shared: false, bool: false };
+        const q = input.params.find((x) => x.name === n);
+        if (q) return { offset: at(n) + (q.shared ? 0 : 16 * p), shared: q.shared, bool: q.bool };
+        if (n === 'lastspike') return { offset: at('lastspike') + 16 * p, shared: false, bool: false };
         return undefined;
       },
       constant: input.constant,
       constAt,
       a8,
       idx,
+      first: 2 * p,
       tt,
-      nr: untilSteps ? nr : undefined,
+      nr: untilSteps ? pair.nr : undefined,
     });
-  if (!thresholdOk) return undefined;
+    return ok ? code : undefined;
+  });
+  if (thr.some((x) => x === undefined)) return undefined;
 
-  // Prologue.
   c.get(0).op(0xac).simd(Simd.i64x2Splat).set(kk); // i64.extend_i32_s
   c.get(1).simd(Simd.f64x2Splat).set(tt);
   c.i32(0).set(idx).i32(0).set(ns);
   c.begin(Op.block).begin(Op.loop);
-  c.get(idx).i32(N2).op(Op.i32GeS).op(Op.brIf, 1);
+  c.get(idx).i32(NP).op(Op.i32GeS).op(Op.brIf, 1);
   c.get(idx).i32(3).op(Op.i32Shl).set(a8);
   c.get(idx).i32(2).op(Op.i32Shl).set(a4);
-  states.forEach((s, k) => c.get(a8).simdMem(Simd.load, at(s)).set(old[k]!));
-  if (untilSteps) c.get(kk).get(a4).simdMem(Simd.load32x2S, at('@until'), 3).simd(Simd.i64x2GeS).set(nr);
-  states.forEach((_, r) => {
-    const live = input.linear.live[r]!;
-    const held = input.linear.held[r]!;
-    row(live, r);
-    if (untilSteps && !sameRow(live, held)) row(held, r).get(nr).simd(Simd.bitselect);
-    c.set(neu[r]!);
-  });
-  states.forEach((s, k) => c.get(a8).get(neu[k]!).simdMem(Simd.store, at(s)));
-  if (input.threshold) {
-    c.bytes.push(...thr.bytes);
-    if (untilSteps) c.get(nr).simd(Simd.and);
-    c.tee(mask).simd(Simd.anyTrue).begin(Op.if);
-    c.get(mask).simd(Simd.i64x2Bitmask).set(bits);
-    for (let lane = 0; lane < 2; lane++) {
-      c.get(bits);
-      if (lane) c.i32(lane).op(Op.i32ShrU);
-      c.i32(1).op(Op.i32And);
-      // The last pair of an odd-sized group has one real neuron.
-      if (lane === 1 && N !== N2)
-        c.get(idx)
-          .i32(N - 1)
-          .op(Op.i32LtS)
-          .op(Op.i32And);
-      c.begin(Op.if);
-      c.get(ns).i32(2).op(Op.i32Shl).get(idx);
-      if (lane) c.i32(lane).op(Op.i32Add);
-      c.mem(Op.i32Store, at('@spikes'), 2);
-      c.get(ns).i32(1).op(Op.i32Add).set(ns);
-      c.get(a8)
-        .get(1)
-        .mem(Op.f64Store, at('lastspike') + 8 * lane, 3);
-      if (untilSteps)
-        c.get(a4)
-          .get(0)
-          .i32(untilSteps)
-          .op(Op.i32Add)
-          .mem(Op.i32Store, at('@until') + 4 * lane, 2);
-      if (input.writeFlag)
-        c.get(idx)
-          .i32(0)
-          .mem(Op.i32Store8, at('@flag') + lane, 0);
-      c.op(Op.end);
+  pairs.forEach((pair, p) => {
+    states.forEach((s, k) =>
+      c
+        .get(a8)
+        .simdMem(Simd.load, at(s) + 16 * p)
+        .set(pair.old[k]!),
+    );
+    if (untilSteps)
+      c.get(kk)
+        .get(a4)
+        .simdMem(Simd.load32x2S, at('@until') + 8 * p, 3)
+        .simd(Simd.i64x2GeS)
+        .set(pair.nr);
+    states.forEach((_, r) => {
+      const live = input.linear.live[r]!;
+      const held = input.linear.held[r]!;
+      row(live, r, pair.old);
+      if (untilSteps && !sameRow(live, held)) row(held, r, pair.old).get(pair.nr).simd(Simd.bitselect);
+      c.set(pair.neu[r]!);
+    });
+    states.forEach((s, k) =>
+      c
+        .get(a8)
+        .get(pair.neu[k]!)
+        .simdMem(Simd.store, at(s) + 16 * p),
+    );
+    if (input.threshold) {
+      c.bytes.push(...thr[p]!.bytes);
+      if (untilSteps) c.get(pair.nr).simd(Simd.and);
+      c.set(pair.mask);
     }
+  });
+  if (input.threshold) {
+    // One branch for all neurons of the block; spikes are rare.
+    pairs.forEach((pair, p) => {
+      c.get(pair.mask);
+      if (p > 0) c.simd(Simd.or);
+    });
+    c.simd(Simd.anyTrue).begin(Op.if);
+    pairs.forEach((pair, p) => {
+      c.get(pair.mask).simd(Simd.i64x2Bitmask).set(bits);
+      for (let half = 0; half < 2; half++) {
+        const lane = 2 * p + half;
+        c.get(bits);
+        if (half) c.i32(1).op(Op.i32ShrU);
+        c.i32(1).op(Op.i32And);
+        // The last block may hold padding after the group's last neuron.
+        if (lane >= LANES - (NP - N))
+          c.get(idx)
+            .i32(N - lane)
+            .op(Op.i32LtS)
+            .op(Op.i32And);
+        c.begin(Op.if);
+        c.get(ns).i32(2).op(Op.i32Shl).get(idx);
+        if (lane) c.i32(lane).op(Op.i32Add);
+        c.mem(Op.i32Store, at('@spikes'), 2);
+        c.get(ns).i32(1).op(Op.i32Add).set(ns);
+        c.get(a8)
+          .get(1)
+          .mem(Op.f64Store, at('lastspike') + 8 * lane, 3);
+        if (untilSteps)
+          c.get(a4)
+            .get(0)
+            .i32(untilSteps)
+            .op(Op.i32Add)
+            .mem(Op.i32Store, at('@until') + 4 * lane, 2);
+        if (input.writeFlag)
+          c.get(idx)
+            .i32(0)
+            .mem(Op.i32Store8, at('@flag') + lane, 0);
+        c.op(Op.end);
+      }
+    });
     c.op(Op.end);
   }
-  c.get(idx).i32(2).op(Op.i32Add).set(idx);
+  c.get(idx).i32(LANES).op(Op.i32Add).set(idx);
   c.op(Op.br, 0).op(Op.end).op(Op.end);
   c.get(ns);
 
@@ -224,6 +261,8 @@ interface MaskContext {
   constAt: (lane0: number, lane1?: number) => number;
   a8: number;
   idx: number;
+  /** The index of the pair's first neuron relative to idx (0 or 2). */
+  first: number;
   tt: number;
   /** The not-refractory mask, when the group has refractoriness (else all neurons are ready). */
   nr: number | undefined;
@@ -352,7 +391,9 @@ function emitMask(e: Expr, c: Code, ctx: MaskContext): boolean {
       case 'i':
         // (idx, idx + 1) as doubles.
         c.get(ctx.idx).simd(Simd.i32x4Splat).simd(Simd.f64x2ConvertLowI32x4S);
-        c.i32(0).simdMem(Simd.load, ctx.constAt(0, 1)).simd(Simd.f64x2Add);
+        c.i32(0)
+          .simdMem(Simd.load, ctx.constAt(ctx.first, ctx.first + 1))
+          .simd(Simd.f64x2Add);
         return 'num';
       case 'not_refractory':
         if (ctx.nr !== undefined) c.get(ctx.nr);
