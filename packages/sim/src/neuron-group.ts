@@ -619,6 +619,7 @@ return function step(k, t) {
     nspikes: 0,
     method: integration.method,
     kernel: fast ? 'wasm' : 'js',
+    ...(fast ? { arena: fast.arena } : {}),
     update(k, t) {
       rt.nspikes = step(k, t);
       lastStep = k;

@@ -10,7 +10,7 @@
  */
 import type { Expr } from './ast.js';
 import type { LinearRow } from './integrators.js';
-import { Code, F64, I32, Op, Simd, V128, hasWasm, instantiate, type ValType } from './wasm.js';
+import { Code, F64, I32, Op, Simd, V128, WasmArena, hasWasm, type ValType } from './wasm.js';
 
 export interface WasmStepInput {
   N: number;
@@ -30,6 +30,8 @@ export interface WasmStepInput {
 }
 
 export interface WasmStep {
+  /** The memory the arrays live in (synapses onto the group may add their own kernels to it). */
+  arena: WasmArena;
   /** Every float array of the group (states, parameters, lastspike), as views on the memory. */
   arrays: Map<string, Float64Array>;
   notRefractory: Uint8Array;
@@ -233,10 +235,10 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
 
   const bytes = pool + 16 * constants.length;
   if (bytes > MAX_BYTES) return undefined;
-  const pages = Math.max(1, Math.ceil(bytes / 65536));
-  const { buffer: buf, exports } = instantiate(pages, [
-    { name: 'step', params: [I32, F64], results: [I32], locals, code: c },
-  ]);
+  const arena = new WasmArena(bytes);
+  arena.alloc(bytes);
+  const exports = arena.instantiate([{ name: 'step', params: [I32, F64], results: [I32], locals, code: c }]);
+  const buf = arena.buffer;
   constants.forEach((pair, j) => new Float64Array(buf, pool + 16 * j, 2).set(pair));
   const arrays = new Map<string, Float64Array>();
   for (const s of states) arrays.set(s, new Float64Array(buf, at(s), N));
@@ -245,6 +247,7 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
   const until = new Int32Array(buf, at('@until'), untilSteps ? N : 0).fill(-2147483648);
   const notRefractory = new Uint8Array(buf, at('@flag'), N).fill(1);
   return {
+    arena,
     arrays,
     notRefractory,
     until,

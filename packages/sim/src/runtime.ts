@@ -1,11 +1,11 @@
 /** What the network loop, monitors and synapses see of a built group. */
+import type { WasmArena } from './wasm.js';
 
 /** Per-element values of a variable; flags such as not_refractory use one byte per element. */
 export type StateArray = Float64Array | Uint8Array;
 
 /** Value of one variable of element `idx` at time `t`. */
 export type Recorder = (idx: number, t: number) => number;
-
 export interface GroupRuntime {
   name: string;
   kind: 'neurons' | 'poisson' | 'spikes';
@@ -19,6 +19,8 @@ export interface GroupRuntime {
   method?: string;
   /** Which kind of kernel runs the step (neurons only). */
   kernel?: 'wasm' | 'js';
+  /** The WebAssembly memory holding the group's arrays, when its kernel is WebAssembly. */
+  arena?: WasmArena;
   /** The `groups` + `thresholds` slots of step k. */
   update(k: number, t: number): void;
   /** The `resets` slot. */

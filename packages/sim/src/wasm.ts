@@ -6,9 +6,13 @@
  */
 
 /** The part of the WebAssembly JavaScript API used here (this package builds without DOM or Node types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
 declare const WebAssembly:
   | {
-      Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+      Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
       Module: new (bytes: Uint8Array) => object;
       Instance: new (m: object, imports: object) => { exports: Record<string, unknown> };
     }
@@ -17,16 +21,60 @@ declare const WebAssembly:
 /** Whether this runtime has WebAssembly. */
 export const hasWasm = (): boolean => typeof WebAssembly !== 'undefined';
 
-/** Instantiates a module built by `moduleBytes` over a new memory of `pages` pages. */
-export function instantiate(
-  pages: number,
-  functions: FunctionDef[],
-): { buffer: ArrayBuffer; exports: Record<string, unknown> } {
-  if (!WebAssembly) throw new Error('WebAssembly is not available');
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  const module = new WebAssembly.Module(moduleBytes(pages, functions));
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return { buffer: memory.buffer, exports: instance.exports };
+const PAGE = 65536;
+/** 4 GiB, the most a 32-bit memory can address. */
+const MAX_PAGES = 65536;
+
+/**
+ * One WebAssembly memory that kernels share, with a bump allocator. The memory is shared (backed
+ * by a SharedArrayBuffer) so that growing it keeps every typed-array view made earlier valid:
+ * a group's arrays are allocated first, and synapses onto the group add theirs later.
+ */
+export class WasmArena {
+  private readonly memory: WasmMemory;
+  private top = 0;
+  /** Every buffer object the memory has had (views made before a growth hold an older one). */
+  private readonly buffers = new Set<ArrayBuffer>();
+
+  constructor(bytes: number) {
+    if (!WebAssembly) throw new Error('WebAssembly is not available');
+    const pages = Math.max(1, Math.ceil(bytes / PAGE));
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true });
+    this.buffers.add(this.memory.buffer);
+  }
+
+  /** Whether a typed array is a view on this memory. */
+  owns(view: { buffer: ArrayBufferLike }): boolean {
+    return this.buffers.has(view.buffer as ArrayBuffer);
+  }
+
+  /** The memory's current buffer (views made on it stay valid when the memory grows). */
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer;
+  }
+
+  /** Reserves `bytes` (16-byte aligned), growing the memory if needed; undefined past 4 GiB. */
+  alloc(bytes: number): number | undefined {
+    const at = this.top;
+    const end = at + Math.ceil(bytes / 16) * 16;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) return undefined;
+      this.memory.grow(pages);
+      this.buffers.add(this.memory.buffer);
+    }
+    this.top = end;
+    return at;
+  }
+
+  /** Instantiates a module of `functions` over this memory. */
+  instantiate(functions: FunctionDef[]): Record<string, unknown> {
+    if (!WebAssembly) throw new Error('WebAssembly is not available');
+    const pages = this.memory.buffer.byteLength / PAGE;
+    const module = new WebAssembly.Module(moduleBytes(pages, functions));
+    return new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports;
+  }
 }
 
 export const I32 = 0x7f;
@@ -52,6 +100,8 @@ export const Op = {
   i32Store: 0x36,
   i32Store8: 0x3a,
   f64Store: 0x39,
+  f64Add: 0xa0,
+  f64Sub: 0xa1,
   i32Const: 0x41,
   f64Const: 0x44,
   i32Eqz: 0x45,
@@ -156,7 +206,7 @@ export interface FunctionDef {
   code: Code;
 }
 
-/** A module importing `env.memory` (`pages` 64 KiB pages, not growable) and exporting `functions`. */
+/** A module importing the shared memory `env.memory` (at least `pages` pages) and exporting `functions`. */
 export function moduleBytes(pages: number, functions: FunctionDef[]): Uint8Array {
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const section = (id: number, body: number[]) => out.push(id, ...uleb(body.length), ...body);
@@ -167,7 +217,7 @@ export function moduleBytes(pages: number, functions: FunctionDef[]): Uint8Array
     1,
     vec(functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), ...vec(f.results.map((r) => [r]))])),
   );
-  section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x01, ...uleb(pages), ...uleb(pages)]]));
+  section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x03, ...uleb(pages), ...uleb(MAX_PAGES)]]));
   section(3, vec(functions.map((_, k) => uleb(k))));
   section(7, vec(functions.map((f, k) => [...str(f.name), 0x00, ...uleb(k)])));
   section(
