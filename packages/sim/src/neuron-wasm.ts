@@ -92,7 +92,7 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
   const tt = local(V128);
   const bits = local(I32);
   const pairs = Array.from({ length: LANES / 2 }, () => ({
-    nr: local(V128),
+    ref: local(V128),
     mask: local(V128),
     old: states.map(() => local(V128)),
     neu: states.map(() => local(V128)),
@@ -141,7 +141,7 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
       idx,
       first: 2 * p,
       tt,
-      nr: untilSteps ? pair.nr : undefined,
+      refractory: untilSteps > 0,
     });
     return ok ? code : undefined;
   });
@@ -161,17 +161,19 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
         .simdMem(Simd.load, at(s) + 16 * p)
         .set(pair.old[k]!),
     );
+    // Refractory lanes: until > k (one instruction, where k >= until would take three).
     if (untilSteps)
-      c.get(kk)
-        .get(a4)
+      c.get(a4)
         .simdMem(Simd.load32x2S, at('@until') + 8 * p, 3)
-        .simd(Simd.i64x2GeS)
-        .set(pair.nr);
+        .get(kk)
+        .simd(Simd.i64x2GtS)
+        .set(pair.ref);
     states.forEach((_, r) => {
       const live = input.linear.live[r]!;
       const held = input.linear.held[r]!;
+      if (untilSteps && !sameRow(live, held)) row(held, r, pair.old);
       row(live, r, pair.old);
-      if (untilSteps && !sameRow(live, held)) row(held, r, pair.old).get(pair.nr).simd(Simd.bitselect);
+      if (untilSteps && !sameRow(live, held)) c.get(pair.ref).simd(Simd.bitselect);
       c.set(pair.neu[r]!);
     });
     states.forEach((s, k) =>
@@ -182,7 +184,7 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
     );
     if (input.threshold) {
       c.bytes.push(...thr[p]!.bytes);
-      if (untilSteps) c.get(pair.nr).simd(Simd.and);
+      if (untilSteps) c.get(pair.ref).simd(Simd.andnot);
       c.set(pair.mask);
     }
   });
@@ -267,8 +269,11 @@ interface MaskContext {
   /** The index of the pair's first neuron relative to idx (0 or 2). */
   first: number;
   tt: number;
-  /** The not-refractory mask, when the group has refractoriness (else all neurons are ready). */
-  nr: number | undefined;
+  /**
+   * Whether the group has refractoriness. Its kernel keeps no flag for code to read (such groups
+   * stay on JavaScript), so `not_refractory` is translated only where it is always true.
+   */
+  refractory: boolean;
 }
 
 type Kind = 'num' | 'bool';
@@ -399,13 +404,12 @@ function emitMask(e: Expr, c: Code, ctx: MaskContext): boolean {
           .simd(Simd.f64x2Add);
         return 'num';
       case 'not_refractory':
-        if (ctx.nr !== undefined) c.get(ctx.nr);
-        else
-          c.i32(0)
-            .simdMem(Simd.load, ctx.constAt(0))
-            .i32(0)
-            .simdMem(Simd.load, ctx.constAt(0))
-            .simd(Simd.f64x2Eq); // all lanes true
+        if (ctx.refractory) return undefined;
+        c.i32(0)
+          .simdMem(Simd.load, ctx.constAt(0))
+          .i32(0)
+          .simdMem(Simd.load, ctx.constAt(0))
+          .simd(Simd.f64x2Eq); // all lanes true
         return 'bool';
     }
     const v = ctx.constant(n);
