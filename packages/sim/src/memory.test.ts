@@ -1,7 +1,8 @@
 /**
  * Synapse storage budget (decisions/0003): one float64 weight and a shared delay cost 12 bytes per
  * synapse — 4 for the target index, 8 for the weight — plus 4 bytes per presynaptic neuron for the
- * offsets. The source index is stored only when code needs it.
+ * offsets. The source index is stored only when code needs it, per-synapse delays as times only
+ * when something reads them.
  */
 import { describe, expect, it } from 'vitest';
 import { compile } from './index.js';
@@ -52,5 +53,21 @@ describe('synapse memory', () => {
   it('stores the source index only when code reads it', () => {
     const { bytes, count } = perSynapse(network('v_post += w + 0*v_pre'));
     expect(bytes).toBe(count * 16 + (2000 + 1) * 4);
+  });
+
+  it('per-synapse delays cost their grouping; their times and creation order only when read', () => {
+    // Two delays (1 and 2 ms): two groups per presynaptic neuron.
+    const withDelays = (monitors: Record<string, unknown> = {}) => {
+      const spec = network('v_post += w', { init: { w: '0.1*mV', delay: '(1 + j % 2)*ms' } });
+      const { delay: _shared, ...S } = spec.synapses.S;
+      return { ...spec, synapses: { S }, monitors };
+    };
+    const snapshot = (variables: string[]) => ({ s: { type: 'snapshot', source: 'S', variables } });
+    const plain = perSynapse(withDelays());
+    const groups = 2 * 2000 * 8 + (2000 + 1) * 4 + 4;
+    expect(plain.bytes).toBe(plain.count * 12 + (2000 + 1) * 4 + groups);
+    // A monitor numbers synapses in creation order: the regrouping's permutation is kept.
+    expect(perSynapse(withDelays(snapshot(['w']))).bytes - plain.bytes).toBe(plain.count * 4);
+    expect(perSynapse(withDelays(snapshot(['delay']))).bytes - plain.bytes).toBe(plain.count * 12);
   });
 });

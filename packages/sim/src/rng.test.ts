@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, type Program } from './compile.js';
 import type { Results } from './contract.js';
 import { run } from './run.js';
-import { Rng } from './rng.js';
+import { GeometricSampler, Rng } from './rng.js';
 
 const take = (n: number, f: () => number): number[] => Array.from({ length: n }, f);
 
@@ -159,6 +159,36 @@ describe('Rng streams', () => {
         5 * Math.sqrt((p * (1 - p)) / n),
       );
     }
+  });
+
+  it('GeometricSampler draws the numbers geometric draws, for any p', () => {
+    for (const p of [0.9, 0.2, 0.02, 1e-9]) {
+      const logq = Math.log1p(-p);
+      const a = new Rng(9, 'geometric');
+      const b = new Rng(9, 'geometric');
+      const geo = new GeometricSampler(logq);
+      expect(take(50_000, () => geo.next(b))).toEqual(take(50_000, () => a.geometric(logq)));
+    }
+  });
+
+  it('fillGeometric writes the positions of successive geometric gaps, resuming when its output is full', () => {
+    const p = 0.1;
+    const n = 5000;
+    const geo = new GeometricSampler(Math.log1p(-p));
+    const reference = new Rng(4, 'fill');
+    const want: number[] = [];
+    for (let j = geo.next(reference); j < n; j += 1 + geo.next(reference)) want.push(j + 7);
+    const r = new Rng(4, 'fill');
+    const got: number[] = [];
+    for (let last = -1; ;) {
+      const out = new Int32Array(13);
+      const len = r.fillGeometric(geo, last, n, out, 0, 7);
+      got.push(...out.subarray(0, len));
+      if (len < out.length) break;
+      last = out[len - 1]! - 7;
+    }
+    expect(got).toEqual(want);
+    expect(r.u32()).toBe(reference.u32()); // the same number of draws
   });
 });
 

@@ -26,10 +26,9 @@ function splitmix32(state: number): () => number {
 }
 
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  // xoshiro state words in a typed array: V8 keeps them as raw int32 (object fields holding
+  // values outside the small-integer range would be boxed), which makes u32() about 1.5× faster.
+  private readonly s = new Int32Array(4);
   private spare = 0;
   private hasSpare = false;
 
@@ -37,23 +36,22 @@ export class Rng {
     let h = hashString(String(seed >>> 0) + ':' + String(Math.floor(seed / 4294967296)), 0x811c9dc5);
     for (const l of labels) h = hashString('/' + l, h);
     const sm = splitmix32(h ^ (seed >>> 0));
-    this.a = sm();
-    this.b = sm();
-    this.c = sm();
-    this.d = sm();
-    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+    for (let k = 0; k < 4; k++) this.s[k] = sm();
+    if ((this.s[0]! | this.s[1]! | this.s[2]! | this.s[3]!) === 0) this.s[0] = 1;
   }
 
   /** Next 32 random bits as an unsigned integer. */
   u32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
+    const s = this.s;
+    const a = s[0]!;
+    const b = s[1]!;
+    const c = s[2]! ^ a;
+    const d = s[3]! ^ b;
+    const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+    s[0] = a ^ d;
+    s[1] = b ^ c;
+    s[2] = c ^ (b << 9);
+    s[3] = rotl(d, 11);
     return result;
   }
 
@@ -89,9 +87,83 @@ export class Rng {
    * straight to the next accepted pair or the next spike instead of drawing once per candidate.
    */
   geometric(logq: number): number {
-    // logq = log(1 - p); p in (0, 1). U uniform in (0, 1) from 32 bits: floor(log U / log q).
-    const u = (this.u32() + 0.5) * 2.3283064365386963e-10;
-    return Math.floor(Math.log(u) / logq);
+    return geometricOf(this.u32(), logq);
+  }
+
+  /**
+   * Positions of successive Bernoulli(p) successes after `last` and below `n`, written to `out`
+   * from index `len` (as position + `offset`) until `out` is full; returns the new length. The
+   * same draws as `last += 1 + geo.next(this)` in a loop, but with the generator's state in
+   * locals rather than in memory (about 1.5× faster over the tens of millions of pairs of a
+   * dense network), so the steps of u32() are repeated here.
+   */
+  fillGeometric(
+    geo: GeometricSampler,
+    last: number,
+    n: number,
+    out: Int32Array,
+    len: number,
+    offset: number,
+  ): number {
+    const s = this.s;
+    let a = s[0]!;
+    let b = s[1]!;
+    let c = s[2]!;
+    let d = s[3]!;
+    let j = last;
+    while (len < out.length) {
+      const x = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+      c ^= a;
+      d ^= b;
+      const t = b << 9;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = rotl(d, 11);
+      j += 1 + geo.of(x);
+      if (j >= n) break;
+      out[len++] = j + offset;
+    }
+    s[0] = a;
+    s[1] = b;
+    s[2] = c;
+    s[3] = d;
+    return len;
+  }
+}
+
+/** The geometric variate of one 32-bit draw x: floor(log U / log q) with U = (x + 0.5) / 2^32 in (0, 1). */
+function geometricOf(x: number, logq: number): number {
+  return Math.floor(Math.log((x + 0.5) * 2.3283064365386963e-10) / logq);
+}
+
+/**
+ * `rng.geometric(logq)` for one fixed p, mostly without a logarithm: the result is a monotone
+ * function of the 32-bit draw, so it is tabulated per bucket of the draw's top 12 bits, and only
+ * the few buckets that straddle a change of value (about 1 in 100 at p = 0.2) take the logarithm.
+ * Same draws, same numbers as `geometric`; about 3× faster, which matters when connecting tens of
+ * millions of pairs.
+ */
+export class GeometricSampler {
+  /** Value for each bucket of 2^20 draws, or -1 when the bucket holds several values. */
+  private readonly table = new Int32Array(4096);
+
+  constructor(private readonly logq: number) {
+    for (let b = 0; b < 4096; b++) {
+      const first = geometricOf(b * 1048576, logq);
+      const last = geometricOf(b * 1048576 + 1048575, logq);
+      this.table[b] = first === last && first < 2147483647 ? first : -1;
+    }
+  }
+
+  next(rng: Rng): number {
+    return this.of(rng.u32());
+  }
+
+  /** The variate of the 32-bit draw x. */
+  of(x: number): number {
+    const g = this.table[x >>> 20]!;
+    return g >= 0 ? g : geometricOf(x, this.logq);
   }
 }
 

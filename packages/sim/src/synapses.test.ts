@@ -324,6 +324,17 @@ describe('synapse numbering and initial values', () => {
     ]);
   });
 
+  it("a recorded subexpression reads its synapse's source (stored only for that)", () => {
+    const spec = connectSpec({}, { Npre: 3, Npost: 2, init: { w: '1' } }) as Obj & { synapses: Obj };
+    const S = spec.synapses.S as Obj;
+    const r = simulate({
+      ...spec,
+      synapses: { S: { ...S, model: 'w : 1\nq = w + x_pre : 1' } },
+      monitors: { snap: { type: 'snapshot', source: 'S', variables: ['q'] } },
+    });
+    expect(monitor(r, 'snap', 'snapshot').values.q).toEqual([1, 1, 2, 2, 3, 3]);
+  });
+
   it('an init array of the wrong length fails the run with the number of synapses', () => {
     expect(() => simulate(connectSpec({ j: 'i' }, { init: { w: [1, 2, 3] } }))).toThrow(
       /4 synapses were created, got 3 values/,
@@ -450,6 +461,38 @@ describe('delays', () => {
     expect(monitor(r, 'vm', 'state').values.v!.map(firstChange)).toEqual([6, 26, 46, 66]);
   });
 
+  it('per-synapse delays are recorded as given, unrounded and in creation order', () => {
+    const spec = deliverySpec({
+      times: [0.5],
+      indices: [0],
+      Nin: 1,
+      connect: { i: 0, j: [0, 1, 2, 3] },
+      init: { delay: { values: [3.04, 1.01, 2, 1.03], unit: 'ms' } },
+    });
+    const r = simulate({
+      ...spec,
+      monitors: { ...(spec.monitors as Obj), d: { type: 'snapshot', source: 'S', variables: ['delay'] } },
+    });
+    const d = monitor(r, 'd', 'snapshot');
+    expect(d.j).toEqual([0, 1, 2, 3]);
+    d.values.delay!.forEach((x, k) => expect(x).toBeCloseTo([3.04, 1.01, 2, 1.03][k]! * 1e-3, 15));
+    expect(monitor(r, 'vm', 'state').values.v!.map(firstChange)).toEqual([36, 16, 26, 16]);
+  });
+
+  it('an init array after a delay expression reaches the synapses it names (creation order)', () => {
+    // The delays reverse each row's order; the weights, initialised after them, are given in
+    // creation order (j = 0..3).
+    const spec = deliverySpec({ times: [0.5], indices: [0], Nin: 1, connect: { i: 0, j: [0, 1, 2, 3] } });
+    const S = (spec.synapses as Obj).S as Obj;
+    const r = simulate({
+      ...spec,
+      synapses: { S: { ...S, init: { delay: '(3 - j)*ms', w: [1, 2, 3, 4] } } },
+    });
+    const v = monitor(r, 'vm', 'state').values.v!;
+    expect(v.map(firstChange)).toEqual([36, 26, 16, 6]);
+    expect(v.map((row) => row[row.length - 1])).toEqual([1, 2, 3, 4]);
+  });
+
   it("a spike arriving with zero delay is seen by the next step's threshold (Brian 2 order)", () => {
     const r = simulate(
       deliverySpec({
@@ -567,6 +610,29 @@ describe('on_post', () => {
     expect(s.j).toEqual([0, 1, 0, 1, 0, 1]);
     expect(s.values.w).toEqual([3, 0, 3, 0, 3, 0]);
     s.values.last!.forEach((t, k) => expect(t).toBeCloseTo(s.j![k] === 0 ? 7.7e-3 : 0, 15));
+  });
+
+  it('deferred to the next presynaptic delivery (decisions/0005), also when the source never spikes', () => {
+    const r = simulate({
+      version: 1,
+      duration: '8*ms',
+      seed: 1,
+      groups: {
+        In: { type: 'spikes', N: 3, indices: [], times: { values: [], unit: 'ms' } },
+        G: { type: 'neurons', N: 2, ...RAMP },
+      },
+      synapses: {
+        S: { source: 'In', target: 'G', model: 'w : 1', on_post: 'w = 2*w + 1', connect: {} },
+      },
+      monitors: {
+        w: { type: 'state', source: 'S', variables: ['w'], record: [0] },
+        snap: { type: 'snapshot', source: 'S', variables: ['w'] },
+      },
+    });
+    expect(monitor(r, 'snap', 'snapshot').values.w).toEqual([7, 0, 7, 0, 7, 0]);
+    // seen up to date by a state monitor: 1, 3, 7 from the samples after the spikes (25, 51, 77)
+    const w = monitor(r, 'w', 'state').values.w![0]!;
+    expect([w[25], w[26], w[52], w[78]]).toEqual([0, 1, 3, 7]);
   });
 });
 
