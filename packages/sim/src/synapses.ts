@@ -41,6 +41,7 @@ import { NeuronTrace, PostSpikeLog } from './deferred.js';
 import type { GroupRuntime, Recorder } from './runtime.js';
 import { compileStatements } from './statements.js';
 import { timedArrayHelper } from './timed.js';
+import { constantUpdates, wasmDelivery } from './synapse-wasm.js';
 import { DIMENSIONLESS, SECOND, dimEq, dimName } from './units.js';
 
 type CompiledGroup = CompiledNeuronGroup | CompiledInputGroup;
@@ -49,6 +50,8 @@ export interface SynapsesRuntime {
   name: string;
   /** Number of synapses. */
   count: number;
+  /** Which kind of kernel delivers `on_pre`. */
+  kernel: 'wasm' | 'js';
   /** groups slot, before neuron state updates: summed variables and clock-driven equations. */
   beforeGroups(t: number): void;
   /** synapses slot: queue this step's presynaptic spikes, deliver due ones, run on_post. */
@@ -66,7 +69,14 @@ export interface CompiledSynapses {
   writes: Map<string, Set<string>>;
   expectedCount: number;
   recordable(): string[];
-  build(bc: { seed: number; dt: number; ns: Namespace; groups: Map<string, GroupRuntime> }): SynapsesRuntime;
+  build(bc: {
+    seed: number;
+    dt: number;
+    ns: Namespace;
+    groups: Map<string, GroupRuntime>;
+    /** Use WebAssembly kernels where they apply (default true). */
+    wasm?: boolean;
+  }): SynapsesRuntime;
 }
 
 const SYN_BUILTINS: [string, Sym][] = [
@@ -753,7 +763,35 @@ export function compileSynapses(
           : (r: number) => r;
       const L = maxDelay + 1;
       const queue = Array.from({ length: L }, () => new GrowableI32(64));
-      // 5. Kernels.
+      const targetType = (n: string): 'float' | 'boolean' | 'integer' => {
+        const r = resolve(n);
+        const m = r?.where === 'pre' ? preModel : r?.where === 'post' ? postModel : model;
+        return m?.vars.get(r?.name ?? n)?.type ?? 'float';
+      };
+      // 5. Kernels. Static on_pre onto a group on WebAssembly (constant updates of its variables)
+      //    runs in the group's memory, which then holds the connectivity instead of POST.
+      const updates =
+        bc.wasm !== false && postRT.arena && onPost.length === 0 && eventDriven.length === 0 && count > 0
+          ? constantUpdates(
+              onPre,
+              (n) => {
+                const r = resolve(n);
+                const a = r?.where === 'post' ? postRT.arrays.get(r.name) : undefined;
+                return a instanceof Float64Array &&
+                  a.length === postRT.N &&
+                  targetType(n) === 'float' &&
+                  postRT.arena!.owns(a)
+                  ? a
+                  : undefined;
+              },
+              (n) =>
+                resolve(n) ? undefined : (bc.ns.constants.get(n)?.value ?? unitScope().lookup(n)?.value),
+            )
+          : undefined;
+      const fastPre = updates
+        ? wasmDelivery(postRT.arena!, updates, POST, byDelay ? byDelay.start : preOffsets, preRT.N)
+        : undefined;
+      if (fastPre) POST = fastPre.post;
       const rng = new Rng(bc.seed, name, 'dynamics');
       const F = kernelHelpers(rng);
       const names = [...S.keys()];
@@ -792,11 +830,6 @@ export function compileSynapses(
           ].join('\n')
         : '';
       const edDone = hasEventDriven ? 'S__lastupdate[s] = t;' : '';
-      const targetType = (n: string): 'float' | 'boolean' | 'integer' => {
-        const r = resolve(n);
-        const m = r?.where === 'pre' ? preModel : r?.where === 'post' ? postModel : model;
-        return m?.vars.get(r?.name ?? n)?.type ?? 'float';
-      };
       const isTraceWrite = (st: Statement) => traces.has(st.target);
       // With one shared delay a queue entry is a presynaptic neuron: `p` in the delivery loop.
       const preCtx = perSynapseDelay ? ctx : synCtx('s', 'p', 'POST[s]');
@@ -852,13 +885,14 @@ export function compileSynapses(
       const catchUp = `const _from = LOG_F[p]; LOG_F[p] = len; ${preTraces.map((x) => `const TRP_${x} = TR_${x}[p];`).join(' ')}`;
       const replayCtx = synCtx('s', 'p', 'POST[s]', (x) => `(TRP_${x} * LOG_S${preTraces.indexOf(x)}[_e])`);
       const replay = `let _h = LOG_H[POST[s]]; if (_h >= _from) { let _m = 0; do { LOG_Q[_m++] = _h; _h = LOG_P[_h]; } while (_h >= _from); while (_m > 0) { const _e = LOG_Q[--_m]; ${compileStatements(postStmts, model, replayCtx, inlineSyn, (n) => targetType(n))} } }`;
-      const deliverShared = onPre.length
-        ? makeKernel<(list: Int32Array, n: number, off: Int32Array, t: number, len: number) => number>(
-            ['X', 'F', 'LOG'],
-            `${pre0}\n${log ? logPrelude : ''}\nreturn function (list, n, off, t, len) { let ev = 0; for (let q = 0; q < n; q++) { const p = list[q]; const e = off[p + 1]; ${log ? catchUp : ''} ${preHoist} for (let s = off[p]; s < e; s++) { ${log ? replay : ''} ${preBody} } ev += e - off[p]; } return ev; };`,
-            [X, F, log],
-          )
-        : undefined;
+      const deliverShared =
+        onPre.length && !fastPre
+          ? makeKernel<(list: Int32Array, n: number, off: Int32Array, t: number, len: number) => number>(
+              ['X', 'F', 'LOG'],
+              `${pre0}\n${log ? logPrelude : ''}\nreturn function (list, n, off, t, len) { let ev = 0; for (let q = 0; q < n; q++) { const p = list[q]; const e = off[p + 1]; ${log ? catchUp : ''} ${preHoist} for (let s = off[p]; s < e; s++) { ${log ? replay : ''} ${preBody} } ev += e - off[p]; } return ev; };`,
+              [X, F, log],
+            )
+          : undefined;
       const catchUpRows = log
         ? makeKernel<(from: number, to: number, off: Int32Array, len: number) => void>(
             ['X', 'F', 'LOG'],
@@ -928,6 +962,7 @@ export function compileSynapses(
       const rt: SynapsesRuntime = {
         name,
         count,
+        kernel: fastPre ? 'wasm' : 'js',
         beforeGroups(t) {
           for (const f of summedFns) f(t);
           clockFn?.(t);
@@ -954,13 +989,15 @@ export function compileSynapses(
             }
             const due = queue[k % L]!;
             if (due.length) {
-              events += deliverShared!(
-                due.data,
-                due.length,
-                byDelay ? byDelay.start : preOffsets,
-                t,
-                log?.length ?? 0,
-              );
+              events += fastPre
+                ? fastPre.deliver(due.data, due.length)
+                : deliverShared!(
+                    due.data,
+                    due.length,
+                    byDelay ? byDelay.start : preOffsets,
+                    t,
+                    log?.length ?? 0,
+                  );
               due.length = 0;
             }
           }
