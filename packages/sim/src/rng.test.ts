@@ -161,14 +161,15 @@ describe('Rng streams', () => {
     }
   });
 
-  it('GeometricSampler draws the numbers geometric draws, for any p', () => {
-    for (const p of [0.9, 0.2, 0.02, 1e-9]) {
-      const logq = Math.log1p(-p);
-      const a = new Rng(9, 'geometric');
-      const b = new Rng(9, 'geometric');
-      const geo = new GeometricSampler(logq);
-      expect(take(50_000, () => geo.next(b))).toEqual(take(50_000, () => a.geometric(logq)));
-    }
+  it('GeometricSampler draws the numbers geometric draws, for any p and either table', () => {
+    for (const p of [0.9, 0.2, 0.02, 0.00125, 1e-9])
+      for (const draws of [0, 1e7]) {
+        const logq = Math.log1p(-p);
+        const a = new Rng(9, 'geometric');
+        const b = new Rng(9, 'geometric');
+        const geo = new GeometricSampler(logq, draws);
+        expect(take(50_000, () => geo.next(b))).toEqual(take(50_000, () => a.geometric(logq)));
+      }
   });
 
   it('fillGeometric writes the positions of successive geometric gaps, resuming when its output is full', () => {

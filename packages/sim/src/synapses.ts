@@ -1547,7 +1547,7 @@ function compileConnect(
       for (let i = pre.lo; i < pre.hi; i++) if (!condFn || dependsOnJ || condFn(i, post.lo)) sources.push(i);
       const perPair = (condFn && dependsOnJ) || nFn || nFixed !== 1;
       sink.reserve(sources.length * Npost * p * nFixed * (perPair && condFn ? 0.5 : 1));
-      const geo = p < 1 ? new GeometricSampler(Math.log1p(-p)) : undefined;
+      const geo = p < 1 ? new GeometricSampler(Math.log1p(-p), sources.length * Npost * p) : undefined;
       const threshold = p * 4294967296;
       if (perPair) {
         const emitPair = (i: number, j: number) => {
