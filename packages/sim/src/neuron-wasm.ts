@@ -99,7 +99,22 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
   }));
 
   const c = new Code();
-  const loadConst = (v: number) => c.i32(0).simdMem(Simd.load, constAt(v));
+  // Constants (both lanes one value) are loaded into locals once per call: V8 rebuilds a SIMD
+  // constant at every use, and a memory operand per use competes with the state loads.
+  const constLocal = new Map<string, { value: number; local: number }>();
+  const constant = (value: number) => {
+    const key = Object.is(value, -0) ? '-0' : String(value); // a Map would merge 0 and -0
+    let entry = constLocal.get(key);
+    if (entry === undefined) constLocal.set(key, (entry = { value, local: local(V128) }));
+    return entry.local;
+  };
+  const splat = (code: Code, value: number) => code.get(constant(value));
+  // Every constant is known before the prologue loads them: the rows' here, the thresholds' below.
+  for (const r of [...input.linear.live, ...input.linear.held]) {
+    if (r.terms.length === 0) constant(0);
+    for (const t of r.terms) constant(t.coef);
+  }
+  const loadConst = (v: number) => splat(c, v);
   /** Pushes row r's new value of state s, from the pair's old values. */
   const row = (r: LinearRow, s: number, old: number[]) => {
     if (r.keep) return c.get(old[s]!);
@@ -137,6 +152,7 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
       },
       constant: input.constant,
       constAt,
+      splat,
       a8,
       idx,
       first: 2 * p,
@@ -149,6 +165,7 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
 
   c.get(0).op(0xac).simd(Simd.i64x2Splat).set(kk); // i64.extend_i32_s
   c.get(1).simd(Simd.f64x2Splat).set(tt);
+  for (const { value, local: l } of constLocal.values()) c.i32(0).simdMem(Simd.load, constAt(value)).set(l);
   c.i32(0).set(idx).i32(0).set(ns);
   c.begin(Op.block).begin(Op.loop);
   c.get(idx).i32(NP).op(Op.i32GeS).op(Op.brIf, 1);
@@ -264,6 +281,8 @@ interface MaskContext {
   param: (name: string) => { offset: number; shared: boolean; bool: boolean } | undefined;
   constant: (name: string) => number | undefined;
   constAt: (lane0: number, lane1?: number) => number;
+  /** Pushes a constant in both lanes (from a local loaded once). */
+  splat: (code: Code, value: number) => Code;
   a8: number;
   idx: number;
   /** The index of the pair's first neuron relative to idx (0 or 2). */
@@ -288,7 +307,7 @@ function emitMask(e: Expr, c: Code, ctx: MaskContext): boolean {
   function go(n: Expr): Kind | undefined {
     switch (n.k) {
       case 'num':
-        c.i32(0).simdMem(Simd.load, ctx.constAt(n.value));
+        ctx.splat(c, n.value);
         return 'num';
       case 'name':
         return name(n.name);
@@ -389,7 +408,7 @@ function emitMask(e: Expr, c: Code, ctx: MaskContext): boolean {
       else c.get(ctx.a8).simdMem(Simd.load, p.offset);
       if (!p.bool) return 'num';
       // A boolean parameter is stored as 0/1: true where it is not 0.
-      c.i32(0).simdMem(Simd.load, ctx.constAt(0)).simd(Simd.f64x2Ne);
+      ctx.splat(c, 0).simd(Simd.f64x2Ne);
       return 'bool';
     }
     switch (n) {
@@ -414,7 +433,7 @@ function emitMask(e: Expr, c: Code, ctx: MaskContext): boolean {
     }
     const v = ctx.constant(n);
     if (v === undefined) return undefined;
-    c.i32(0).simdMem(Simd.load, ctx.constAt(v));
+    ctx.splat(c, v);
     return 'num';
   }
 }
