@@ -6,6 +6,7 @@
  * the results are identical bit for bit.
  */
 import type { Expr, Statement } from './ast.js';
+import { evalConst } from './integrators.js';
 import { Code, I32, Op, type WasmArena } from './wasm.js';
 
 /** One `target op= constant` applied per synapse to its postsynaptic neuron. */
@@ -36,39 +37,17 @@ export function constantUpdates(
 }
 
 /**
- * The value of a constant expression, computed with the operations the JavaScript emitter writes
- * for it (so the same double the JavaScript kernel computes at run time); undefined otherwise.
+ * The value of a constant expression, or undefined. Only numbers, constants, signs and + - * /:
+ * evaluated by `evalConst` with the operations the JavaScript emitter writes for them, so this is
+ * the very double the JavaScript kernel computes at run time.
  */
 function fold(e: Expr, constant: (name: string) => number | undefined): number | undefined {
-  switch (e.k) {
-    case 'num':
-      return e.value;
-    case 'name':
-      return constant(e.name);
-    case 'unary': {
-      const a = fold(e.arg, constant);
-      return a === undefined || e.op === 'not' ? undefined : e.op === '-' ? -a : a;
-    }
-    case 'bin': {
-      const l = fold(e.left, constant);
-      const r = fold(e.right, constant);
-      if (l === undefined || r === undefined) return undefined;
-      switch (e.op) {
-        case '+':
-          return l + r;
-        case '-':
-          return l - r;
-        case '*':
-          return l * r;
-        case '/':
-          return l / r;
-        default:
-          return undefined;
-      }
-    }
-    default:
-      return undefined;
-  }
+  const plain = (x: Expr): boolean =>
+    x.k === 'num' ||
+    (x.k === 'name' && constant(x.name) !== undefined) ||
+    (x.k === 'unary' && x.op !== 'not' && plain(x.arg)) ||
+    (x.k === 'bin' && ['+', '-', '*', '/'].includes(x.op) && plain(x.left) && plain(x.right));
+  return plain(e) ? evalConst(e, constant) : undefined;
 }
 
 export interface WasmDelivery {
