@@ -61,6 +61,11 @@ export interface Integration {
    * is clamped). `code` computes exactly these sums, in this order (for other back ends).
    */
   linear?: { live: LinearRow[]; held: LinearRow[] } | undefined;
+  /**
+   * Forward Euler without noise, as data: right-hand sides over the old values, and which of them
+   * are multiplied by not_refractory. `code` is x ← x + dt·f + 0 from these (for other back ends).
+   */
+  euler?: { f: Expr[]; clamp: boolean[] } | undefined;
 }
 
 /** One term of a row: coef × state, coef × a non-constant input, or the constant coef. */
@@ -190,6 +195,12 @@ function explicit(
     eqs.forEach((_, k) => lines.push(`const _f${k} = ${f(k, base)};`));
     eqs.forEach((_, k) => lines.push(`const _g${k} = 0${noiseSum(k, base)};`));
     eqs.forEach((_, k) => lines.push(`${L(k)} = ${L(k)} + ${dtL} * _f${k} + _g${k};`));
+    if (noiseNames.size === 0)
+      return {
+        method,
+        code: lines.join('\n'),
+        euler: { f: splits.map((sp) => sp.det), clamp: eqs.map((e) => e.clamp && hasRefractory) },
+      };
   } else if (method === 'rk2') {
     eqs.forEach((_, k) => lines.push(`const _k${k} = ${dtL} * ${f(k, base)};`));
     const mid = at(

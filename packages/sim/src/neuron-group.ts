@@ -29,7 +29,7 @@ import { DIMENSIONLESS, SECOND, dimEq, dimName } from './units.js';
 import type { GroupRuntime, Recorder, StateArray } from './runtime.js';
 import { timedArrayHelper } from './timed.js';
 import { compileStatements } from './statements.js';
-import { wasmNeuronStep } from './neuron-wasm.js';
+import { wasmNeuronStep, type WasmUpdate } from './neuron-wasm.js';
 
 export const NEURON_BUILTINS: ReadonlyMap<string, Sym> = new Map<string, Sym>([
   ['t', { kind: 'builtin', dim: SECOND, bool: false }],
@@ -500,12 +500,17 @@ function buildNeuronGroup(
   }
   const states = model.diffs.map((v) => v.name);
   // The WebAssembly kernel, where the group's step is pure arithmetic it translates (else undefined).
+  const update: WasmUpdate | undefined = integration.linear
+    ? { kind: 'linear', ...integration.linear }
+    : integration.euler
+      ? { kind: 'euler', ...integration.euler, dt }
+      : undefined;
   const fast =
-    bc.wasm !== false && integration.linear && (!hasRef || (untilSteps > 0 && derivedFlag))
+    bc.wasm !== false && update && (!hasRef || (untilSteps > 0 && derivedFlag))
       ? wasmNeuronStep({
           N,
           states,
-          linear: integration.linear,
+          update,
           params: [...model.vars.values()]
             .filter((v) => v.kind === 'param')
             .map((v) => ({ name: v.name, shared: v.flags.has('shared'), bool: v.type === 'boolean' })),

@@ -1,7 +1,8 @@
 /**
  * The WebAssembly neuron kernel computes what the JavaScript kernel computes, bit for bit: every
  * network here runs twice (`wasmKernels` on and off) and the results must be identical, spikes and
- * recorded values alike. The kernel is used where it applies and only there.
+ * recorded values alike. The kernel is used where it applies (exact linear and noise-free Euler
+ * updates, arithmetic thresholds) and only there.
  */
 import { describe, expect, it } from 'vitest';
 import { compile, run } from './index.js';
@@ -108,6 +109,39 @@ describe('WebAssembly neuron kernel', () => {
         init: { v: 'Vr + rand()*10*mV' },
       },
     ],
+    [
+      'COBA: Euler, clamped while refractory',
+      {
+        model:
+          'dv/dt = (ge*(Ee-v) + gi*(Ei-v) - (v-El))/taum : volt (unless refractory)\ndge/dt = -ge/taue : 1\ndgi/dt = -gi/taui : 1',
+        threshold: 'v > Vt',
+        reset: 'v = Vr',
+        refractory: '5*ms',
+        init: { v: 'Vr + rand()*(Vt - Vr)', ge: 'rand()*0.5', gi: 'rand()*0.5' },
+      },
+      { constants: { Ee: '0*mV', Ei: '-80*mV' } },
+    ],
+    [
+      'Izhikevich: Euler, squares and per-neuron parameters',
+      {
+        model:
+          'dv/dt = (0.04*v**2/mV + 5*v + 140*mV - u + I)/ms : volt\ndu/dt = a*(b*v - u)/ms : volt\na : 1\nb : 1\nI : volt',
+        threshold: 'v >= 30*mV',
+        reset: 'v = -65*mV\nu += 8*mV',
+        method: 'euler',
+        init: { v: '-65*mV', u: '-13*mV', a: '0.02 + 0.01*rand()', b: '0.2', I: 'rand()*10*mV' },
+      },
+    ],
+    [
+      'Euler reading t, without refractoriness',
+      {
+        model: 'dv/dt = (El - v)/taum + (t/second)*100*mV/second : volt',
+        threshold: 'v > Vt',
+        reset: 'v = Vr',
+        method: 'euler',
+        init: { v: 'Vr + rand()*(Vt - Vr)' },
+      },
+    ],
   ];
   for (const [title, group, extra] of cases) {
     it(`gives the JavaScript kernel's results: ${title}`, () => {
@@ -122,11 +156,21 @@ describe('WebAssembly neuron kernel', () => {
   const fallbacks: [string, Group][] = [
     ['a threshold calling exp()', { ...cuba, threshold: 'exp(v/mV) > exp(-50)' }],
     ['refractoriness as a condition', { ...cuba, refractory: 'v > -55*mV' }],
-    [
-      'a non-linear model',
-      { ...cuba, model: 'dv/dt = (El - v + (v - El)**2/(100*mV))/taum : volt', method: 'euler', init: {} },
-    ],
     ['a threshold that reads not_refractory', { ...cuba, threshold: 'v > Vt and not_refractory' }],
+    [
+      'Euler with exp()',
+      {
+        ...cuba,
+        model: 'dv/dt = (El - v + 2*mV*exp((v - Vt)/(2*mV)))/taum : volt',
+        method: 'euler',
+        init: {},
+      },
+    ],
+    [
+      'Euler with noise',
+      { ...cuba, model: 'dv/dt = (El - v)/taum + 2*mV*xi/sqrt(taum) : volt', method: 'euler', init: {} },
+    ],
+    ['rk4', { ...cuba, method: 'rk4' }],
   ];
   for (const [title, group] of fallbacks) {
     it(`leaves ${title} to the JavaScript kernel`, () => {

@@ -1,12 +1,12 @@
 /**
- * The neuron step as a WebAssembly SIMD kernel, for groups integrated exactly with constant
- * propagators (LIF, CUBA and the like: the common case, and where the step is pure arithmetic).
- * Two neurons per instruction (f64x2); the same operations in the same order as the JavaScript
- * kernel, so results are bit for bit the same. Everything else uses the JavaScript kernel.
+ * The neuron step as a WebAssembly SIMD kernel, for the common case where it is pure arithmetic:
+ * exact integration with constant propagators (LIF, CUBA) or forward Euler without noise (COBA,
+ * Izhikevich), and a threshold of arithmetic and comparisons. Four neurons per iteration as two
+ * f64x2 pairs, with the same IEEE operations in the same order as the JavaScript kernel, so the
+ * results are the same bit for bit. Everything else keeps the JavaScript kernel.
  *
- * The group's arrays live in the module's memory (fixed size, never grown, so the typed-array
- * views that synapses, resets and monitors hold stay valid). Constants sit in a pool in the same
- * memory and are read as memory operands: V8 rematerialises SIMD immediates on every use.
+ * The group's arrays live in a WebAssembly memory (`WasmArena`): shared, so the typed-array views
+ * that synapses, resets and monitors hold stay valid when synapses add their arrays to it.
  */
 import type { Expr } from './ast.js';
 import type { LinearRow } from './integrators.js';
@@ -16,7 +16,7 @@ export interface WasmStepInput {
   N: number;
   /** Integrated state variables, in the integration's order. */
   states: string[];
-  linear: { live: LinearRow[]; held: LinearRow[] };
+  update: WasmUpdate;
   /** Other per-neuron float variables (parameters) and shared ones (one value). */
   params: { name: string; shared: boolean; bool: boolean }[];
   /** The threshold with subexpressions inlined, if any. */
@@ -28,6 +28,15 @@ export interface WasmStepInput {
   /** Compile-time value of a name (constants, units, dt, N), if it has one. */
   constant: (name: string) => number | undefined;
 }
+
+/**
+ * The state update: exact (each state's new value a sum of terms, `held` while refractory), or
+ * Euler, x ← x + dt·f(x) + 0 with f evaluated at the old values (times not_refractory where the
+ * equation is clamped), as the integrators write them in JavaScript.
+ */
+export type WasmUpdate =
+  | { kind: 'linear'; live: LinearRow[]; held: LinearRow[] }
+  | { kind: 'euler'; f: Expr[]; clamp: boolean[]; dt: number };
 
 export interface WasmStep {
   /** The memory the arrays live in (synapses onto the group may add their own kernels to it). */
@@ -94,9 +103,15 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
   const pairs = Array.from({ length: LANES / 2 }, () => ({
     ref: local(V128),
     mask: local(V128),
+    /** 1.0 where the neuron is not refractory, 0.0 where it is (Euler's clamp factor). */
+    ready: local(V128),
     old: states.map(() => local(V128)),
     neu: states.map(() => local(V128)),
+    f: states.map(() => local(V128)),
   }));
+  const { update } = input;
+  const linear = update.kind === 'linear' ? update : undefined;
+  const euler = update.kind === 'euler' ? update : undefined;
 
   const c = new Code();
   // Constants (both lanes one value) are loaded into locals once per call: V8 rebuilds a SIMD
@@ -109,11 +124,13 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
     return entry.local;
   };
   const splat = (code: Code, value: number) => code.get(constant(value));
-  // Every constant is known before the prologue loads them: the rows' here, the thresholds' below.
-  for (const r of [...input.linear.live, ...input.linear.held]) {
-    if (r.terms.length === 0) constant(0);
-    for (const t of r.terms) constant(t.coef);
-  }
+  // Every constant is known before the prologue loads them: the rows' here, the expressions' below.
+  if (linear)
+    for (const r of [...linear.live, ...linear.held]) {
+      if (r.terms.length === 0) constant(0);
+      for (const t of r.terms) constant(t.coef);
+    }
+  if (euler) [euler.dt, 0, 1].forEach(constant);
   const loadConst = (v: number) => splat(c, v);
   /** Pushes row r's new value of state s, from the pair's old values. */
   const row = (r: LinearRow, s: number, old: number[]) => {
@@ -135,32 +152,41 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
       return Object.is(t.coef, u.coef) && t.state === u.state && t.input === u.input;
     });
 
+  /** How expressions of pair p read names, with the states in `stateLocals`. */
+  const exprContext = (p: number, stateLocals: number[]): ExprContext => ({
+    state: (n) => {
+      const s = states.indexOf(n);
+      return s < 0 ? undefined : stateLocals[s];
+    },
+    param: (n) => {
+      const q = input.params.find((x) => x.name === n);
+      if (q) return { offset: at(n) + (q.shared ? 0 : 16 * p), shared: q.shared, bool: q.bool };
+      if (n === 'lastspike') return { offset: at('lastspike') + 16 * p, shared: false, bool: false };
+      return undefined;
+    },
+    constant: input.constant,
+    constAt,
+    splat,
+    a8,
+    idx,
+    first: 2 * p,
+    tt,
+    refractory: untilSteps > 0,
+  });
   // Thresholds of each pair, as masks over the new state values (undefined: not translatable).
   const thr = pairs.map((pair, p) => {
     if (!input.threshold) return new Code();
     const code = new Code();
-    const ok = emitMask(input.threshold, code, {
-      state: (n) => {
-        const s = states.indexOf(n);
-        return s < 0 ? undefined : pair.neu[s];
-      },
-      param: (n) => {
-        const q = input.params.find((x) => x.name === n);
-        if (q) return { offset: at(n) + (q.shared ? 0 : 16 * p), shared: q.shared, bool: q.bool };
-        if (n === 'lastspike') return { offset: at('lastspike') + 16 * p, shared: false, bool: false };
-        return undefined;
-      },
-      constant: input.constant,
-      constAt,
-      splat,
-      a8,
-      idx,
-      first: 2 * p,
-      tt,
-      refractory: untilSteps > 0,
-    });
-    return ok ? code : undefined;
+    return emitExpr(input.threshold, code, exprContext(p, pair.neu)) === 'bool' ? code : undefined;
   });
+  // Euler's right-hand sides of each pair, over the old state values.
+  const rhs = pairs.map((pair, p) =>
+    (euler?.f ?? []).map((f) => {
+      const code = new Code();
+      return emitExpr(f, code, exprContext(p, pair.old)) === 'num' ? code : undefined;
+    }),
+  );
+  if (rhs.some((r) => r.some((x) => x === undefined))) return undefined;
   if (thr.some((x) => x === undefined)) return undefined;
 
   c.get(0).op(0xac).simd(Simd.i64x2Splat).set(kk); // i64.extend_i32_s
@@ -185,14 +211,29 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
         .get(kk)
         .simd(Simd.i64x2GtS)
         .set(pair.ref);
-    states.forEach((_, r) => {
-      const live = input.linear.live[r]!;
-      const held = input.linear.held[r]!;
-      if (untilSteps && !sameRow(live, held)) row(held, r, pair.old);
-      row(live, r, pair.old);
-      if (untilSteps && !sameRow(live, held)) c.get(pair.ref).simd(Simd.bitselect);
-      c.set(pair.neu[r]!);
-    });
+    if (linear)
+      states.forEach((_, r) => {
+        const live = linear.live[r]!;
+        const held = linear.held[r]!;
+        if (untilSteps && !sameRow(live, held)) row(held, r, pair.old);
+        row(live, r, pair.old);
+        if (untilSteps && !sameRow(live, held)) c.get(pair.ref).simd(Simd.bitselect);
+        c.set(pair.neu[r]!);
+      });
+    if (euler) {
+      if (untilSteps) splat(c, 1).get(pair.ref).simd(Simd.andnot).set(pair.ready);
+      states.forEach((_, k) => {
+        c.bytes.push(...rhs[p]![k]!.bytes);
+        if (euler.clamp[k] && untilSteps) c.get(pair.ready).simd(Simd.f64x2Mul);
+        c.set(pair.f[k]!);
+      });
+      // x + dt * f + 0, left to right.
+      states.forEach((_, k) => {
+        c.get(pair.old[k]!);
+        splat(c, euler.dt).get(pair.f[k]!).simd(Simd.f64x2Mul).simd(Simd.f64x2Add);
+        splat(c, 0).simd(Simd.f64x2Add).set(pair.neu[k]!);
+      });
+    }
     states.forEach((s, k) =>
       c
         .get(a8)
@@ -275,8 +316,8 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
   };
 }
 
-/** Where the threshold's names live. */
-interface MaskContext {
+/** Where an expression's names live. */
+interface ExprContext {
   state: (name: string) => number | undefined;
   param: (name: string) => { offset: number; shared: boolean; bool: boolean } | undefined;
   constant: (name: string) => number | undefined;
@@ -298,11 +339,12 @@ interface MaskContext {
 type Kind = 'num' | 'bool';
 
 /**
- * Emits a threshold as an i64x2 mask. Returns false for anything it does not translate exactly
- * as the JavaScript emitter does (other functions, `%`, powers other than 2 and 3…).
+ * Emits an expression: a number as f64x2, a condition as an i64x2 mask. Returns its kind, or
+ * undefined for anything it does not translate exactly as the JavaScript emitter does (other
+ * functions, `%`, powers other than 2 and 3…).
  */
-function emitMask(e: Expr, c: Code, ctx: MaskContext): boolean {
-  return go(e) === 'bool';
+function emitExpr(e: Expr, c: Code, ctx: ExprContext): Kind | undefined {
+  return go(e);
 
   function go(n: Expr): Kind | undefined {
     switch (n.k) {
