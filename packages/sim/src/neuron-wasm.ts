@@ -100,18 +100,19 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
   const kk = local(V128);
   const tt = local(V128);
   const bits = local(I32);
-  const pairs = Array.from({ length: LANES / 2 }, () => ({
-    ref: local(V128),
-    mask: local(V128),
-    /** 1.0 where the neuron is not refractory, 0.0 where it is (Euler's clamp factor). */
-    ready: local(V128),
-    old: states.map(() => local(V128)),
-    neu: states.map(() => local(V128)),
-    f: states.map(() => local(V128)),
-  }));
   const { update } = input;
   const linear = update.kind === 'linear' ? update : undefined;
   const euler = update.kind === 'euler' ? update : undefined;
+  const pairs = Array.from({ length: LANES / 2 }, () => ({
+    ref: local(V128),
+    mask: local(V128),
+    old: states.map(() => local(V128)),
+    neu: states.map(() => local(V128)),
+    /** Euler: 1.0 where the neuron is not refractory, 0.0 where it is (the clamp factor). */
+    ready: euler ? local(V128) : -1,
+    /** Euler: the right-hand sides. */
+    f: euler ? states.map(() => local(V128)) : [],
+  }));
 
   const c = new Code();
   // Constants (both lanes one value) are loaded into locals once per call: V8 rebuilds a SIMD

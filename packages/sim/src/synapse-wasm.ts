@@ -69,6 +69,8 @@ export function wasmDelivery(
   maxList: number,
 ): WasmDelivery | undefined {
   if (!updates.every((u) => arena.owns(u.target))) return undefined;
+  // The kernel compares byte offsets as signed 32-bit integers.
+  if (post.length >= 2 ** 29 || off.length >= 2 ** 29) return undefined;
   const postAt = arena.alloc(post.length * 4);
   const offAt = arena.alloc(off.length * 4);
   const listAt = arena.alloc(Math.max(1, maxList) * 4);
