@@ -4,13 +4,16 @@
  *
  *   node bench/run.mjs [CASE ...] [--all] [--quick] [--duration EXPR]
  *                      [--no-volley] [--no-brian] [--targets numpy,cython,cpp_standalone]
- *                      [--timeout SECONDS] [--cold-cache] [--warm-standalone] [--out FILE] [--list]
+ *                      [--timeout SECONDS] [--cold-cache] [--warm-standalone] [--threads N]
+ *                      [--out FILE] [--list]
  *
  * Default: the quick cases (--list shows them all) at their full duration. --quick
  * runs them for 0.1 s of simulated time instead (a smoke run). Each engine runs in its
  * own process, so peak memory belongs to one run; every Brian 2 run is capped by
  * --timeout (default 600 s) and its process group killed when it expires.
- * Timings are single-threaded on both sides. Results go to bench/out/results-*.json.
+ * Timings are single-threaded on both sides (Brian 2's C++ compile uses every core), except
+ * the extra row that --threads N adds: the CLI with `--threads N`, whose ratios to Brian 2
+ * follow the one-thread ratios after a "|". Results go to bench/out/results-*.json.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +40,7 @@ const { values: opt, positionals } = parseArgs({
     timeout: { type: 'string', default: '600' },
     'cold-cache': { type: 'boolean', default: false },
     'warm-standalone': { type: 'boolean', default: false },
+    threads: { type: 'string' },
     out: { type: 'string' },
     list: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -127,16 +131,18 @@ async function volleyInProcess(specFile) {
   };
 }
 
-async function volleyCli(specFile) {
+async function volleyCli(specFile, threads = 1) {
   if (!existsSync(CLI)) return undefined;
   const outFile = `${OUT}cli-results.json`;
   const cli = ['--max-old-space-size=16384', CLI, 'run', specFile, '--out', outFile];
+  if (threads > 1) cli.push('--threads', String(threads));
+  const engine = threads > 1 ? `volley CLI ${threads} threads` : 'volley CLI';
   const r = haveTime
     ? await exec(TIME, ['-f', 'maxrss_kb=%M', process.execPath, ...cli], { timeout: timeoutS * 3 })
     : await exec(process.execPath, cli, { timeout: timeoutS * 3 });
   if (r.code !== 0)
     return {
-      engine: 'volley CLI',
+      engine,
       error: r.timedOut ? 'timeout' : r.stderr.trim().split('\n').slice(-2).join(' '),
     };
   const rss = /maxrss_kb=(\d+)/.exec(r.stderr);
@@ -148,7 +154,8 @@ async function volleyCli(specFile) {
     /* no results file */
   }
   return {
-    engine: 'volley CLI',
+    engine,
+    threads,
     build_s: stats.build_time_s,
     loop_s: stats.wall_time_s,
     process_s: r.wall,
@@ -201,6 +208,12 @@ const fmt = (x, digits = 2) =>
 
 function table(caseName, rows) {
   const volley = rows.find((r) => r.engine === 'volley' && !r.error);
+  const threaded = rows.find((r) => r.threads > 1 && !r.error);
+  // "one thread | N threads" when --threads added a row.
+  const ratio = (key, r) =>
+    volley && r.engine.startsWith('brian') && r[key]
+      ? fmt(volley[key] / r[key]) + (threaded ? ` | ${fmt(threaded[key] / r[key])}` : '')
+      : '-';
   const cols = [
     ['engine', (r) => r.engine],
     ['build s', (r) => fmt(r.build_s)],
@@ -210,15 +223,8 @@ function table(caseName, rows) {
     ['events/s', (r) => (r.events && r.loop_s ? (r.events / r.loop_s).toExponential(2) : '-')],
     ['peak MB', (r) => fmt(r.peak_rss && r.peak_rss / 2 ** 20, 0)],
     ['B/synapse', (r) => fmt(r.bytes_per_synapse, 0)],
-    [
-      'V/x loop',
-      (r) => (volley && r.engine.startsWith('brian') && r.loop_s ? fmt(volley.loop_s / r.loop_s) : '-'),
-    ],
-    [
-      'V/x process',
-      (r) =>
-        volley && r.engine.startsWith('brian') && r.process_s ? fmt(volley.process_s / r.process_s) : '-',
-    ],
+    ['V/x loop', (r) => ratio('loop_s', r)],
+    ['V/x process', (r) => ratio('process_s', r)],
   ];
   const cells = rows.map((r) => (r.error ? [r.engine, `error: ${r.error}`] : cols.map(([, f]) => f(r))));
   const widths = cols.map(([h], k) =>
@@ -252,6 +258,11 @@ for (const name of names) {
     rows.push(await volleyInProcess(specFile));
     const cli = await volleyCli(specFile);
     if (cli) rows.push(cli);
+    const threads = Number(opt.threads ?? 1);
+    if (threads > 1) {
+      const split = await volleyCli(specFile, threads);
+      if (split) rows.push(split);
+    }
   }
   if (brianOk) for (const t of targets) rows.push(await brian(specFile, t));
   rows.forEach((r, k) => (r.engine ??= k === 0 ? 'volley' : 'unknown'));

@@ -165,6 +165,40 @@ describe('volley run', () => {
     expect(r.stderr).not.toMatch(/SyntaxError/);
   });
 
+  it('--threads splits a large group across threads with the same results', async () => {
+    // 20 000 LIF neurons (over the 16 384 that are split), recurrent synapses, 20 ms.
+    const path = writeSpec('large.json', (spec) => {
+      spec.duration = '20*ms';
+      spec.groups = {
+        G: {
+          type: 'neurons',
+          N: 20000,
+          model: 'dv/dt = (1.1 - v)/(10*ms) : 1',
+          threshold: 'v > 0.8',
+          reset: 'v = 0',
+          method: 'exact',
+          init: { v: 'rand()' },
+        },
+      };
+      spec.synapses = {
+        S: { source: 'G', target: 'G', model: '', on_pre: 'v_post += 0.01', connect: { p: 0.001 } },
+      };
+      spec.monitors = { spikemon: { type: 'spikes', source: 'G' } };
+    });
+    const one = join(dir, 'large-1.json');
+    const two = join(dir, 'large-2.json');
+    expect((await volley(['run', path, '--out', one])).code).toBe(0);
+    const r = await volley(['run', path, '--threads', '2', '--out', two]);
+    expect(r.code, r.stderr).toBe(0);
+    const a = JSON.parse(readFileSync(one, 'utf8'));
+    const b = JSON.parse(readFileSync(two, 'utf8'));
+    expect(a.monitors.spikemon.i.length).toBeGreaterThan(1000);
+    expect(b.monitors).toEqual(a.monitors);
+    const bad = await volley(['run', path, '--threads', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--threads must be an integer from 1 to 64');
+  });
+
   it('handles stdin, a missing file and bad usage', async () => {
     const piped = await volley(['run', '-'], 'not json at all');
     expect(piped.code).toBe(1);

@@ -24,11 +24,13 @@ import { CliError, ExitCode, err, out, stderrStyle } from './cli/terminal.js';
 const HELP = `volley — spiking neural networks in Brian 2's language, locally or as a service
 
 Usage:
-  volley run SPEC.json [--out RESULTS.json] [--seed N] [--json]
+  volley run SPEC.json [--out RESULTS.json] [--seed N] [--json] [--threads N]
       Compile and run the network in this process (no server). Writes the results
       document (NETWORK-SPEC.md, "Results") to --out, or prints a summary: spikes and
       mean rate per neuron of each spike monitor, steps, wall time and seed.
-      --json prints the whole results document to stdout instead.
+      --json prints the whole results document to stdout instead. --threads N splits
+      the update of large neuron groups (16 384 neurons or more, on WebAssembly
+      kernels) across N threads; the results are the same (default 1).
   volley validate SPEC.json [--server URL | --local] [--json]
       Check a spec without running it; errors show the equation line and a caret.
       Checks on the server when --server or VOLLEY_SERVER is set (the server also
@@ -73,6 +75,14 @@ function serverFlags(values: Record<string, string | boolean | undefined>) {
   return { server: str(values.server), key: str(values.key), json: flag(values.json) };
 }
 
+function threadCount(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new CliError('--threads must be an integer from 1 to 64', ExitCode.usage);
+  return n;
+}
+
 function chunkSteps(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -88,17 +98,20 @@ const COMMANDS: Record<string, Command> = {
       seed: { type: 'string' },
       json: { type: 'boolean' },
       'chunk-steps': { type: 'string' },
+      threads: { type: 'string' },
     },
     args: ['SPEC.json'],
     run: ([spec], v) => {
       const seed = parseSeed(str(v.seed));
       const steps = chunkSteps(str(v['chunk-steps']));
+      const threads = threadCount(str(v.threads));
       const out = str(v.out);
       return runCommand(spec as string, {
         json: flag(v.json),
         ...(out === undefined ? {} : { out }),
         ...(seed === undefined ? {} : { seed }),
         ...(steps === undefined ? {} : { chunkSteps: steps }),
+        ...(threads === undefined ? {} : { threads }),
       });
     },
   },

@@ -20,6 +20,7 @@ import { randomSeed } from './rng.js';
 import type { GroupRuntime } from './runtime.js';
 import { compileSynapses, type CompiledSynapses, type SynapsesRuntime } from './synapses.js';
 import { SECOND } from './units.js';
+import type { ThreadOptions } from './threads.js';
 
 /** A compiled, runnable network. */
 export interface Program {
@@ -58,6 +59,11 @@ export interface CompileOptions {
    * results are the same bit for bit; off only to compare with the JavaScript kernels.
    */
   wasmKernels?: boolean;
+  /**
+   * Split the step of large neuron groups on WebAssembly kernels across threads (threads.ts;
+   * default one thread). Same results bit for bit.
+   */
+  threads?: ThreadOptions;
 }
 
 export function compile(input: unknown, options: CompileOptions = {}): CompileResult {
@@ -271,7 +277,7 @@ export function compile(input: unknown, options: CompileOptions = {}): CompileRe
     compileTime: wallSeconds() - started,
     spec: finalSpec,
     build: () => {
-      const bc = { seed, dt, ns, wasm: options.wasmKernels ?? true };
+      const bc = { seed, dt, ns, wasm: options.wasmKernels ?? true, threads: options.threads };
       const gr = new Map<string, GroupRuntime>();
       for (const [n, g] of groups) gr.set(n, g.build(bc));
       const sr = new Map<string, SynapsesRuntime>();

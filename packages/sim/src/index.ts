@@ -13,3 +13,4 @@ export {
 export { run, createSimulation, type RunOptions, type Simulation } from './run.js';
 export { SpecRuntimeError } from './synapses.js';
 export { lineCol } from './diagnostics.js';
+export type { ThreadOptions, WorkerConstructor } from './threads.js';

@@ -30,6 +30,7 @@ import type { GroupRuntime, Recorder, StateArray } from './runtime.js';
 import { timedArrayHelper } from './timed.js';
 import { compileStatements } from './statements.js';
 import { wasmNeuronStep, type WasmUpdate } from './neuron-wasm.js';
+import { splitStep, type ThreadOptions } from './threads.js';
 
 export const NEURON_BUILTINS: ReadonlyMap<string, Sym> = new Map<string, Sym>([
   ['t', { kind: 'builtin', dim: SECOND, bool: false }],
@@ -62,6 +63,8 @@ export interface BuildContext {
   ns: Namespace;
   /** Use WebAssembly kernels where they apply (default true). */
   wasm?: boolean;
+  /** Split large WebAssembly neuron steps across threads (default: one thread). */
+  threads?: ThreadOptions | undefined;
 }
 
 /** How a group's names are written in generated code, given how state variables are held. */
@@ -597,7 +600,10 @@ return function step(k, t) {
   // The last step whose update ran: the derived flag reads as Brian 2's stored not_refractory.
   let lastStep = -1;
   if (derivedFlag) arrays.delete('not_refractory');
+  const split =
+    fast && bc.threads ? splitStep(fast.range, fast.arena.shared, spikes, N, bc.threads) : undefined;
   const step =
+    split?.step ??
     fast?.step ??
     makeKernel<(k: number, t: number) => number>(
       ['A', 'T', 'F', 'spikes', 'U', 'P_M', 'P_K', 'P_M0', 'P_K0'],
@@ -624,6 +630,8 @@ return function step(k, t) {
     nspikes: 0,
     method: integration.method,
     kernel: fast ? 'wasm' : 'js',
+    threads: split ? Math.floor(bc.threads!.count) : 1,
+    ...(split ? { close: split.close } : {}),
     ...(fast ? { arena: fast.arena } : {}),
     update(k, t) {
       rt.nspikes = step(k, t);

@@ -46,7 +46,18 @@ export interface WasmStep {
   notRefractory: Uint8Array;
   until: Int32Array;
   spikes: Int32Array;
+  /** Updates every neuron for step k; returns how many spiked (their indices first in `spikes`). */
   step: (k: number, t: number) => number;
+  /**
+   * The kernel over neurons [lo, hi) (multiples of `block`, or hi = the padded size), which writes
+   * its spikes from `spikes[lo]` on; threads that share the memory each run their own range.
+   */
+  range: {
+    bytes: Uint8Array;
+    block: number;
+    size: number;
+    run: (k: number, t: number, lo: number, hi: number) => number;
+  };
 }
 
 /** Largest memory we ask for (the kernel addresses it with 32-bit offsets). */
@@ -90,9 +101,9 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
     return pool + 16 * j;
   };
 
-  // Locals after the parameters k (i32) and t (f64).
+  // Locals after the parameters k (i32), t (f64), lo and hi (i32).
   const locals: ValType[] = [];
-  const local = (t: ValType) => 2 + locals.push(t) - 1;
+  const local = (t: ValType) => 4 + locals.push(t) - 1;
   const idx = local(I32);
   const ns = local(I32);
   const a8 = local(I32);
@@ -193,9 +204,10 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
   c.get(0).op(0xac).simd(Simd.i64x2Splat).set(kk); // i64.extend_i32_s
   c.get(1).simd(Simd.f64x2Splat).set(tt);
   for (const { value, local: l } of constLocal.values()) c.i32(0).simdMem(Simd.load, constAt(value)).set(l);
-  c.i32(0).set(idx).i32(0).set(ns);
+  // Parameters: k, t, lo, hi. Spikes are written from index lo on.
+  c.get(2).set(idx).get(2).set(ns);
   c.begin(Op.block).begin(Op.loop);
-  c.get(idx).i32(NP).op(Op.i32GeS).op(Op.brIf, 1);
+  c.get(idx).get(3).op(Op.i32GeS).op(Op.brIf, 1);
   c.get(idx).i32(3).op(Op.i32Shl).set(a8);
   c.get(idx).i32(2).op(Op.i32Shl).set(a4);
   pairs.forEach((pair, p) => {
@@ -292,13 +304,16 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
   }
   c.get(idx).i32(LANES).op(Op.i32Add).set(idx);
   c.op(Op.br, 0).op(Op.end).op(Op.end);
-  c.get(ns);
+  c.get(ns).get(2).op(Op.i32Sub);
 
   const bytes = pool + 16 * constants.length;
   if (bytes > MAX_BYTES) return undefined;
   const arena = new WasmArena(bytes);
   arena.alloc(bytes);
-  const exports = arena.instantiate([{ name: 'step', params: [I32, F64], results: [I32], locals, code: c }]);
+  const module = arena.module([
+    { name: 'step', params: [I32, F64, I32, I32], results: [I32], locals, code: c },
+  ]);
+  const run = arena.load(module).step as (k: number, t: number, lo: number, hi: number) => number;
   const buf = arena.buffer;
   constants.forEach((pair, j) => new Float64Array(buf, pool + 16 * j, 2).set(pair));
   const arrays = new Map<string, Float64Array>();
@@ -313,7 +328,8 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
     notRefractory,
     until,
     spikes: new Int32Array(buf, at('@spikes'), N),
-    step: exports.step as (k: number, t: number) => number,
+    step: (k, t) => run(k, t, 0, NP),
+    range: { bytes: module, block: LANES, size: NP, run },
   };
 }
 

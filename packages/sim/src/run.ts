@@ -27,6 +27,8 @@ export interface Simulation {
   /** Runs up to `steps` more steps and returns their events. */
   advance(steps: number): Chunk;
   results(id?: string): Results;
+  /** Releases helper threads (compile option `threads`); the simulation cannot advance after. */
+  close(): void;
 }
 
 export function createSimulation(program: Program): Simulation {
@@ -77,6 +79,9 @@ export function createSimulation(program: Program): Simulation {
       return k;
     },
     advance,
+    close() {
+      for (const g of groups) g.close?.();
+    },
     results(id) {
       const tr = wallSeconds();
       const monitors: Results['monitors'] = {};
@@ -105,10 +110,14 @@ export function createSimulation(program: Program): Simulation {
 export function run(program: Program, options: RunOptions = {}): Results {
   const sim = createSimulation(program);
   const chunkSteps = Math.max(1, options.chunkSteps ?? Math.round(0.01 / program.dt));
-  while (!sim.done) {
-    const chunk = sim.advance(chunkSteps);
-    options.onChunk?.(chunk);
-    if (options.shouldStop?.()) break;
+  try {
+    while (!sim.done) {
+      const chunk = sim.advance(chunkSteps);
+      options.onChunk?.(chunk);
+      if (options.shouldStop?.()) break;
+    }
+    return sim.results(options.id);
+  } finally {
+    sim.close();
   }
-  return sim.results(options.id);
 }

@@ -21,6 +21,10 @@ export interface GroupRuntime {
   kernel?: 'wasm' | 'js';
   /** The WebAssembly memory holding the group's arrays, when its kernel is WebAssembly. */
   arena?: WasmArena;
+  /** Threads the step runs on (1 unless split, see threads.ts). */
+  threads?: number;
+  /** Releases helper threads, if any. */
+  close?(): void;
   /** The `groups` + `thresholds` slots of step k. */
   update(k: number, t: number): void;
   /** The `resets` slot. */

@@ -70,10 +70,23 @@ export class WasmArena {
 
   /** Instantiates a module of `functions` over this memory. */
   instantiate(functions: FunctionDef[]): Record<string, unknown> {
+    return this.load(this.module(functions));
+  }
+
+  /** The bytes of a module of `functions` over this memory (another thread may load them too). */
+  module(functions: FunctionDef[]): Uint8Array {
+    return moduleBytes(this.memory.buffer.byteLength / PAGE, functions);
+  }
+
+  /** Instantiates module bytes from `module` over this memory. */
+  load(bytes: Uint8Array): Record<string, unknown> {
     if (!WebAssembly) throw new Error('WebAssembly is not available');
-    const pages = this.memory.buffer.byteLength / PAGE;
-    const module = new WebAssembly.Module(moduleBytes(pages, functions));
-    return new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports;
+    return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } }).exports;
+  }
+
+  /** The memory object itself, to hand to another thread (it is shared). */
+  get shared(): unknown {
+    return this.memory;
   }
 }
 

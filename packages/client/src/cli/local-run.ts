@@ -6,6 +6,7 @@
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
+import { Worker } from 'node:worker_threads';
 import { SpecRuntimeError, compile, createSimulation, type Program, type Results } from '@volley/sim';
 import { formatDiagnostics } from './diagnostic-report.js';
 import { writeJson } from './json-writer.js';
@@ -15,9 +16,13 @@ import { formatCount, formatQuantity, summarize } from './summary.js';
 import { CliError, ExitCode, err, out, stderrStyle } from './terminal.js';
 
 /** Compiles a spec file, or throws a CliError listing every diagnostic with carets. */
-export async function compileFile(path: string, seed?: number): Promise<{ program: Program; spec: unknown }> {
+export async function compileFile(
+  path: string,
+  seed?: number,
+  threads = 1,
+): Promise<{ program: Program; spec: unknown }> {
   const { spec } = await loadSpec(path, seed);
-  const compiled = compile(spec);
+  const compiled = compile(spec, threads > 1 ? { threads: { count: threads, Worker } } : {});
   if (!compiled.ok) throw new CliError(formatDiagnostics(compiled.diagnostics, spec, stderrStyle()));
   return { program: compiled.program, spec };
 }
@@ -34,10 +39,12 @@ export interface RunFlags {
   /** Steps per chunk; default 10 ms of simulated time. */
   chunkSteps?: number;
   json?: boolean;
+  /** Threads for large neuron groups (default 1). */
+  threads?: number;
 }
 
 export async function runCommand(path: string, flags: RunFlags): Promise<number> {
-  const { program, spec } = await compileFile(path, flags.seed);
+  const { program, spec } = await compileFile(path, flags.seed, flags.threads);
   const sim = userErrors(path, () => createSimulation(program));
   const chunkSteps = Math.max(1, flags.chunkSteps ?? Math.round(0.01 / program.dt));
   const bar = new ProgressBar(process.stderr);
@@ -69,6 +76,7 @@ export async function runCommand(path: string, flags: RunFlags): Promise<number>
   } finally {
     process.off('SIGINT', onSigint);
     bar.done();
+    sim.close();
   }
   const results: Results = sim.results('local');
   if (interrupted)
