@@ -308,7 +308,14 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
 
   const bytes = pool + 16 * constants.length;
   if (bytes > MAX_BYTES) return undefined;
-  const arena = new WasmArena(bytes);
+  let arena: WasmArena;
+  try {
+    arena = new WasmArena(bytes);
+  } catch (e) {
+    // The memory could not be reserved (RangeError): the JavaScript kernel will do.
+    if (e instanceof RangeError) return undefined;
+    throw e;
+  }
   arena.alloc(bytes);
   const module = arena.module([
     { name: 'step', params: [I32, F64, I32, I32], results: [I32], locals, code: c },

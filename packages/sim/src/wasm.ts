@@ -61,7 +61,13 @@ export class WasmArena {
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
       if (have / PAGE + pages > MAX_PAGES) return undefined;
-      this.memory.grow(pages);
+      try {
+        this.memory.grow(pages);
+      } catch (e) {
+        // The system would not commit more memory: the caller keeps its JavaScript arrays.
+        if (e instanceof RangeError) return undefined;
+        throw e;
+      }
       this.buffers.add(this.memory.buffer);
     }
     this.top = end;
