@@ -1,7 +1,8 @@
 /**
  * The WebAssembly delivery kernel gives the JavaScript kernel's results bit for bit: each network
  * runs with `wasmKernels` on and off, and spikes and recorded values must be identical. It is used
- * only for constant updates of targets that live in a WebAssembly memory.
+ * only for updates by constants or static per-synapse weights of targets that live in a
+ * WebAssembly memory.
  */
 import { describe, expect, it } from 'vitest';
 import { compile, run } from './index.js';
@@ -9,7 +10,11 @@ import { compile, run } from './index.js';
 const cubaModel =
   'dv/dt = (ge+gi-(v-El))/taum : volt (unless refractory)\ndge/dt = -ge/taue : volt\ndgi/dt = -gi/taui : volt';
 
-function network(synapse: Record<string, unknown>, target: Record<string, unknown> = {}) {
+function network(
+  synapse: Record<string, unknown>,
+  target: Record<string, unknown> = {},
+  monitors: Record<string, unknown> = {},
+) {
   return {
     version: 1,
     duration: '200*ms',
@@ -44,6 +49,7 @@ function network(synapse: Record<string, unknown>, target: Record<string, unknow
     monitors: {
       spk: { type: 'spikes', source: 'P' },
       st: { type: 'state', source: 'P', variables: ['v', 'ge', 'gi'], record: [0, 7, 202] },
+      ...monitors,
     },
   };
 }
@@ -60,15 +66,28 @@ function both(spec: unknown) {
 }
 
 describe('WebAssembly synaptic delivery', () => {
-  const cases: [string, Record<string, unknown>][] = [
+  const cases: [string, Record<string, unknown>, Record<string, unknown>?][] = [
     ['no delay', {}],
     ['a shared delay', { delay: '1.5*ms' }],
     ['per-synapse delays', { init: { delay: 'rand()*3*ms' } }],
     ['several statements, += and -=', { on_pre: 'ge += we\nv_post -= 0.1*mV\ngi -= 0.5*mV' }],
+    ['per-synapse weights', { model: 'w : volt', on_pre: 'ge += w', init: { w: 'rand()*we' } }],
+    [
+      'per-synapse weights with per-synapse delays, a constant too, and a monitor on the weights',
+      {
+        model: 'w : volt\nu : volt',
+        on_pre: 'ge += w\ngi -= u\nv_post += 0.1*mV',
+        init: { w: 'rand()*we', u: 'j*0.01*mV', delay: 'rand()*3*ms' },
+      },
+      {
+        ws: { type: 'state', source: 'E', variables: ['w', 'u'], record: [0, 5] },
+        wsnap: { type: 'snapshot', source: 'E', variables: ['w', 'u', 'delay'] },
+      },
+    ],
   ];
-  for (const [title, synapse] of cases) {
+  for (const [title, synapse, monitors] of cases) {
     it(`gives the JavaScript kernel's results: ${title}`, () => {
-      const [wasm, js] = both(network(synapse));
+      const [wasm, js] = both(network(synapse, {}, monitors));
       expect(wasm!.kernel).toBe('wasm');
       expect(js!.kernel).toBe('js');
       expect(wasm!.events).toBeGreaterThan(1000);
@@ -78,7 +97,9 @@ describe('WebAssembly synaptic delivery', () => {
   }
 
   const fallbacks: [string, Record<string, unknown>, Record<string, unknown>?][] = [
-    ['per-synapse weights', { model: 'w : volt', on_pre: 'ge += w', init: { w: 'rand()*we' } }],
+    ['a weight that on_pre changes', { model: 'w : volt', on_pre: 'ge += w\nw *= 0.9', init: { w: 'we' } }],
+    ['a shared weight', { model: 'w : volt (shared)', on_pre: 'ge += w', init: { w: 'we' } }],
+    ['an expression of a weight', { model: 'w : 1', on_pre: 'ge += w*we', init: { w: 'rand()' } }],
     ['a statement that is not a constant update', { on_pre: 'ge = ge + we' }],
     ['a target group on the JavaScript kernel', {}, { refractory: 'v > -55*mV' }],
   ];

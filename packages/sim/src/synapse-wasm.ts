@@ -1,35 +1,40 @@
 /**
  * Synaptic delivery as a WebAssembly kernel, for the common `on_pre` of static synapses: every
- * statement adds a constant to (or subtracts it from) a variable of a target group whose arrays
- * live in a WebAssembly memory (`v_post += w`, `ge += we`). The connectivity is copied into that
- * memory; events are applied in the JavaScript kernel's order with the same IEEE operations, so
- * the results are identical bit for bit.
+ * statement adds to (or subtracts from) a variable of a target group whose arrays live in a
+ * WebAssembly memory either a constant (`ge += we`) or a per-synapse weight that no code changes
+ * during the run (`v_post += w`). The connectivity and those weights move into that memory;
+ * events are applied in the JavaScript kernel's order with the same IEEE operations, so the
+ * results are identical bit for bit.
  */
 import type { Expr, Statement } from './ast.js';
 import { evalConst } from './integrators.js';
 import { Code, I32, Op, type WasmArena } from './wasm.js';
 
-/** One `target op= constant` applied per synapse to its postsynaptic neuron. */
-export interface ConstantUpdate {
+/** One `target op= value` applied per synapse to its postsynaptic neuron. */
+export interface StaticUpdate {
   target: Float64Array;
   op: '+=' | '-=';
-  value: number;
+  /** A constant, or the synapse's own entry of a weight array. */
+  value: number | Float64Array;
 }
 
 /**
- * `on_pre` as constant updates of postsynaptic variables, or undefined if any statement is
+ * `on_pre` as static updates of postsynaptic variables, or undefined if any statement is
  * something else. `target` gives the array of a name the statement may update (undefined: not a
- * per-neuron float variable of the target group); `constant` the value of a constant or unit.
+ * per-neuron float variable of the target group); `weight` the array of a per-synapse variable
+ * that nothing writes during the run; `constant` the value of a constant or unit.
  */
-export function constantUpdates(
+export function staticUpdates(
   stmts: Statement[],
   target: (name: string) => Float64Array | undefined,
+  weight: (name: string) => Float64Array | undefined,
   constant: (name: string) => number | undefined,
-): ConstantUpdate[] | undefined {
-  const out: ConstantUpdate[] = [];
+): StaticUpdate[] | undefined {
+  const out: StaticUpdate[] = [];
   for (const st of stmts) {
     const array = target(st.target);
-    const value = fold(st.expr, constant);
+    const value =
+      st.expr.k === 'name' ? (weight(st.expr.name) ?? fold(st.expr, constant)) : fold(st.expr, constant);
     if (!array || value === undefined || (st.op !== '+=' && st.op !== '-=')) return undefined;
     out.push({ target: array, op: st.op, value });
   }
@@ -53,6 +58,8 @@ function fold(e: Expr, constant: (name: string) => number | undefined): number |
 export interface WasmDelivery {
   /** The connectivity's targets, now a view on the arena (the caller drops its own copy). */
   post: Int32Array;
+  /** Each weight array given, and its copy on the arena (the caller uses the copy from now on). */
+  weights: Map<Float64Array, Float64Array>;
   /** Delivers the rows listed in `list[0..n)` (the offsets given at build); returns the events. */
   deliver: (list: Int32Array, n: number) => number;
 }
@@ -63,23 +70,37 @@ export interface WasmDelivery {
  */
 export function wasmDelivery(
   arena: WasmArena,
-  updates: ConstantUpdate[],
+  updates: StaticUpdate[],
   post: Int32Array,
   off: Int32Array,
   maxList: number,
 ): WasmDelivery | undefined {
   if (!updates.every((u) => arena.owns(u.target))) return undefined;
-  // The kernel compares byte offsets as signed 32-bit integers.
-  if (post.length >= 2 ** 29 || off.length >= 2 ** 29) return undefined;
+  const given = [...new Set(updates.flatMap((u) => (typeof u.value === 'number' ? [] : [u.value])))];
+  // The kernel compares byte offsets as signed 32-bit integers (weights: twice the targets').
+  const limit = given.length ? 2 ** 28 : 2 ** 29;
+  if (post.length >= limit || off.length >= 2 ** 29) return undefined;
   const postAt = arena.alloc(post.length * 4);
   const offAt = arena.alloc(off.length * 4);
   const listAt = arena.alloc(Math.max(1, maxList) * 4);
   if (postAt === undefined || offAt === undefined || listAt === undefined) return undefined;
+  const weightAt: number[] = [];
+  for (let k = 0; k < given.length; k++) {
+    const at = arena.alloc(post.length * 8);
+    if (at === undefined) return undefined;
+    weightAt.push(at);
+  }
   const buf = arena.buffer;
   const postView = new Int32Array(buf, postAt, post.length);
   postView.set(post);
   new Int32Array(buf, offAt, off.length).set(off);
   const list = new Int32Array(buf, listAt, Math.max(1, maxList));
+  const weights = new Map<Float64Array, Float64Array>();
+  given.forEach((w, k) => {
+    const copy = new Float64Array(buf, weightAt[k], post.length);
+    copy.set(w);
+    weights.set(w, copy);
+  });
 
   // deliver(n) -> events. Locals: q, s (byte offset into POST), e, a (byte offset of the target), ev.
   const [n, q, s, e, a, ev] = [0, 1, 2, 3, 4, 5];
@@ -101,12 +122,11 @@ export function wasmDelivery(
   c.get(s).mem(Op.i32Load, postAt, 2).i32(3).op(Op.i32Shl).set(a);
   for (const u of updates) {
     const base = u.target.byteOffset;
-    c.get(a)
-      .get(a)
-      .mem(Op.f64Load, base, 3)
-      .f64(u.value)
-      .op(u.op === '+=' ? Op.f64Add : Op.f64Sub);
-    c.mem(Op.f64Store, base, 3);
+    c.get(a).get(a).mem(Op.f64Load, base, 3);
+    // The synapse's weight sits at twice its target's byte offset s.
+    if (typeof u.value === 'number') c.f64(u.value);
+    else c.get(s).i32(1).op(Op.i32Shl).mem(Op.f64Load, weights.get(u.value)!.byteOffset, 3);
+    c.op(u.op === '+=' ? Op.f64Add : Op.f64Sub).mem(Op.f64Store, base, 3);
   }
   c.get(s).i32(4).op(Op.i32Add).set(s);
   c.op(Op.br, 0).op(Op.end).op(Op.end);
@@ -119,6 +139,7 @@ export function wasmDelivery(
   const run = exports.deliver as (n: number) => number;
   return {
     post: postView,
+    weights,
     deliver: (from, count) => {
       for (let k = 0; k < count; k++) list[k] = from[k]!;
       return run(count);

@@ -41,7 +41,7 @@ import { NeuronTrace, PostSpikeLog } from './deferred.js';
 import type { GroupRuntime, Recorder } from './runtime.js';
 import { compileStatements } from './statements.js';
 import { timedArrayHelper } from './timed.js';
-import { constantUpdates, wasmDelivery } from './synapse-wasm.js';
+import { staticUpdates, wasmDelivery } from './synapse-wasm.js';
 import { DIMENSIONLESS, SECOND, dimEq, dimName } from './units.js';
 
 type CompiledGroup = CompiledNeuronGroup | CompiledInputGroup;
@@ -772,7 +772,7 @@ export function compileSynapses(
       //    runs in the group's memory, which then holds the connectivity instead of POST.
       const updates =
         bc.wasm !== false && postRT.arena && onPost.length === 0 && eventDriven.length === 0 && count > 0
-          ? constantUpdates(
+          ? staticUpdates(
               onPre,
               (n) => {
                 const r = resolve(n);
@@ -784,6 +784,14 @@ export function compileSynapses(
                   ? a
                   : undefined;
               },
+              // A per-synapse parameter: with on_pre writing only target variables, no code
+              // changes it during the run.
+              (n) => {
+                const v = resolve(n)?.where === 'syn' ? model.vars.get(n) : undefined;
+                const a =
+                  v?.kind === 'param' && v.type === 'float' && !v.flags.has('shared') ? S.get(n) : undefined;
+                return a && a.length === count ? a : undefined;
+              },
               (n) =>
                 resolve(n) ? undefined : (bc.ns.constants.get(n)?.value ?? unitScope().lookup(n)?.value),
             )
@@ -791,7 +799,13 @@ export function compileSynapses(
       const fastPre = updates
         ? wasmDelivery(postRT.arena!, updates, POST, byDelay ? byDelay.start : preOffsets, preRT.N)
         : undefined;
-      if (fastPre) POST = fastPre.post;
+      if (fastPre) {
+        POST = fastPre.post;
+        for (const [k2, a2] of S) {
+          const moved = fastPre.weights.get(a2);
+          if (moved) S.set(k2, moved);
+        }
+      }
       const rng = new Rng(bc.seed, name, 'dynamics');
       const F = kernelHelpers(rng);
       const names = [...S.keys()];
