@@ -153,6 +153,30 @@ describe('WebAssembly neuron kernel', () => {
     });
   }
 
+  it('builds kernels for very large thresholds (thousands of constants through subexpressions)', () => {
+    const subs = Array.from(
+      { length: 20 },
+      (_, s) =>
+        `s${s} = ${Array.from({ length: 150 }, (_, k) => String((s * 150 + k + 1) * 1e-9)).join(' + ')} : 1`,
+    );
+    const group = {
+      model: ['dv/dt = (1.1 - v)/(10*ms) : 1', ...subs].join('\n'),
+      threshold: `v > 0.8 + ${subs.map((_, s) => `s${s}`).join(' + ')}`,
+      reset: 'v = 0',
+      method: 'exact',
+      init: { v: 'rand()' },
+    };
+    const spec = {
+      ...network(group, { N: 50, duration: '20*ms' }),
+      synapses: {},
+      monitors: { spk: { type: 'spikes', source: 'P' } },
+    };
+    const { wasm, js } = both(spec);
+    expect(wasm.kernel).toBe('wasm');
+    expect(spikeCount(wasm.monitors)).toBeGreaterThan(5);
+    expect(wasm.monitors).toEqual(js.monitors);
+  });
+
   const fallbacks: [string, Group][] = [
     ['a threshold calling exp()', { ...cuba, threshold: 'exp(v/mV) > exp(-50)' }],
     ['refractoriness as a condition', { ...cuba, refractory: 'v > -55*mV' }],

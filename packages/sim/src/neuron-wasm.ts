@@ -62,6 +62,9 @@ export interface WasmStep {
 
 /** Largest memory we ask for (the kernel addresses it with 32-bit offsets). */
 const MAX_BYTES = 2 ** 31;
+/** Largest kernels we emit (huge thresholds or right-hand sides stay in JavaScript). */
+const MAX_LOCALS = 20_000;
+const MAX_CODE = 2_000_000;
 
 const up16 = (n: number) => Math.ceil(n / 16) * 16;
 
@@ -236,7 +239,7 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
     if (euler) {
       if (untilSteps) splat(c, 1).get(pair.ref).simd(Simd.andnot).set(pair.ready);
       states.forEach((_, k) => {
-        c.bytes.push(...rhs[p]![k]!.bytes);
+        c.append(rhs[p]![k]!);
         if (euler.clamp[k] && untilSteps) c.get(pair.ready).simd(Simd.f64x2Mul);
         c.set(pair.f[k]!);
       });
@@ -254,7 +257,7 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
         .simdMem(Simd.store, at(s) + 16 * p),
     );
     if (input.threshold) {
-      c.bytes.push(...thr[p]!.bytes);
+      c.append(thr[p]!);
       if (untilSteps) c.get(pair.ref).simd(Simd.andnot);
       c.set(pair.mask);
     }
@@ -308,6 +311,8 @@ export function wasmNeuronStep(input: WasmStepInput): WasmStep | undefined {
 
   const bytes = pool + 16 * constants.length;
   if (bytes > MAX_BYTES) return undefined;
+  // Within what engines compile (V8: 50 000 locals, 7.6 MB of code per function), with room.
+  if (locals.length > MAX_LOCALS || c.bytes.length > MAX_CODE) return undefined;
   let arena: WasmArena;
   try {
     arena = new WasmArena(bytes);

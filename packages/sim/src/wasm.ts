@@ -180,6 +180,11 @@ export class Code {
     this.bytes.push(...codes);
     return this;
   }
+  /** Appends another piece of code (of any length). */
+  append(other: Code): this {
+    for (const b of other.bytes) this.bytes.push(b);
+    return this;
+  }
   simd(code: number): this {
     this.bytes.push(0xfd, ...uleb(code));
     return this;
@@ -229,7 +234,14 @@ export interface FunctionDef {
 /** A module importing the shared memory `env.memory` (at least `pages` pages) and exporting `functions`. */
 export function moduleBytes(pages: number, functions: FunctionDef[]): Uint8Array {
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  const section = (id: number, body: number[]) => out.push(id, ...uleb(body.length), ...body);
+  // Bodies can be long: appended element by element (a spread call would overflow the stack).
+  const append = (bytes: number[]) => {
+    for (const b of bytes) out.push(b);
+  };
+  const section = (id: number, body: number[]) => {
+    append([id, ...uleb(body.length)]);
+    append(body);
+  };
   const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
   // Names are ASCII identifiers of our own.
   const str = (s: string) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
