@@ -72,6 +72,7 @@ describe('WebAssembly synaptic delivery', () => {
     ['per-synapse delays', { init: { delay: 'rand()*3*ms' } }],
     ['several statements, += and -=', { on_pre: 'ge += we\nv_post -= 0.1*mV\ngi -= 0.5*mV' }],
     ['per-synapse weights', { model: 'w : volt', on_pre: 'ge += w', init: { w: 'rand()*we' } }],
+    ['a target slice', { target: 'P[100:203]', connect: { p: 0.2 } }],
     [
       'per-synapse weights with per-synapse delays, a constant too, and a monitor on the weights',
       {
