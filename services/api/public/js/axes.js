@@ -34,3 +34,27 @@ export function fitCanvas(canvas) {
   }
   return ratio;
 }
+
+/**
+ * A canvas plot repainted at most once per animation frame. Subclasses implement `paint()` (which
+ * starts with `this.frame = 0`); `drawMs` adds up the painting time for the viewer's self-check.
+ */
+export class FramePlot {
+  constructor() {
+    this.frame = 0;
+    this.drawMs = 0;
+  }
+
+  schedule() {
+    if (this.frame === 0) this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  draw() {
+    const started = performance.now();
+    try {
+      this.paint();
+    } finally {
+      this.drawMs += performance.now() - started;
+    }
+  }
+}

@@ -5,7 +5,7 @@
 // and a colour table, so dense regions get brighter), then put on the canvas in one call. Nothing
 // is redrawn unless the layout changes (resize, a monitor grows), which replays the stored spikes.
 
-import { fitCanvas, ticks, timeFormatter } from './axes.js';
+import { FramePlot, fitCanvas, ticks, timeFormatter } from './axes.js';
 
 const BACKGROUND = [15, 19, 26];
 const COLORS = [
@@ -46,18 +46,17 @@ class Growable {
   }
 }
 
-export class RasterPlot {
+export class RasterPlot extends FramePlot {
   /**
    * @param {HTMLCanvasElement} canvas the plot area
    * @param {HTMLCanvasElement} axes an overlay covering the plot and its margins
    */
   constructor(canvas, axes) {
+    super();
     this.canvas = canvas;
     this.axes = axes;
     this.ctx = canvas.getContext('2d', { alpha: false });
     this.axesCtx = axes.getContext('2d');
-    this.frame = 0;
-    this.drawMs = 0;
     this.reset();
     new ResizeObserver(() => this.relayout()).observe(canvas);
   }
@@ -149,10 +148,6 @@ export class RasterPlot {
     this.schedule();
   }
 
-  schedule() {
-    if (this.frame === 0) this.frame = requestAnimationFrame(() => this.draw());
-  }
-
   /** Draws everything pending now (used before reporting "done", so the count is final). */
   flush() {
     if (this.frame !== 0) cancelAnimationFrame(this.frame);
@@ -193,15 +188,6 @@ export class RasterPlot {
     this.needsLayout = false;
     this.repaintAll = true;
     this.drawAxes();
-  }
-
-  draw() {
-    const started = performance.now();
-    try {
-      this.paint();
-    } finally {
-      this.drawMs += performance.now() - started;
-    }
   }
 
   paint() {

@@ -1,15 +1,14 @@
 // The population rate under the raster: spikes per neuron per second, in bins of simulated time,
 // accumulated from the same spike batches and redrawn (a few hundred points) once per frame.
 
-import { fitCanvas, ticks } from './axes.js';
+import { FramePlot, fitCanvas, ticks } from './axes.js';
 
-export class RatePlot {
+export class RatePlot extends FramePlot {
   /** @param {HTMLCanvasElement} canvas */
   constructor(canvas) {
+    super();
     this.canvas = canvas;
     this.ctx = canvas.getContext('2d');
-    this.frame = 0;
-    this.drawMs = 0;
     this.reset(0);
     new ResizeObserver(() => this.schedule()).observe(canvas);
   }
@@ -56,19 +55,6 @@ export class RatePlot {
     this.reached = t;
     this.neurons = neurons;
     this.schedule();
-  }
-
-  schedule() {
-    if (this.frame === 0) this.frame = requestAnimationFrame(() => this.draw());
-  }
-
-  draw() {
-    const started = performance.now();
-    try {
-      this.paint();
-    } finally {
-      this.drawMs += performance.now() - started;
-    }
   }
 
   paint() {
