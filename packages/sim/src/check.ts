@@ -46,6 +46,11 @@ export interface Type {
 }
 
 type UnaryMath = (x: number) => number;
+
+/** (e^x − 1)/x, continuous at 0 (a series near it, where expm1(x)/x loses digits). */
+export function exprel(x: number): number {
+  return x === 0 ? 1 : Math.abs(x) < 1e-5 ? 1 + x / 2 + (x * x) / 6 : Math.expm1(x) / x;
+}
 /** Functions of one dimensionless argument. */
 export const DIMENSIONLESS_FUNCTIONS: Record<string, UnaryMath> = {
   exp: Math.exp,
@@ -60,7 +65,22 @@ export const DIMENSIONLESS_FUNCTIONS: Record<string, UnaryMath> = {
   arcsin: Math.asin,
   arccos: Math.acos,
   arctan: Math.atan,
-  exprel: (x: number) => (x === 0 ? 1 : Math.abs(x) < 1e-5 ? 1 + x / 2 + (x * x) / 6 : Math.expm1(x) / x),
+  exprel,
+};
+
+/**
+ * Every pure function of the language, as compile-time constant folding evaluates it (the
+ * kernels call the same Math functions, and `exprel`, at run time).
+ */
+export const PURE_FUNCTIONS: Record<string, (...x: number[]) => number> = {
+  ...DIMENSIONLESS_FUNCTIONS,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  floor: Math.floor,
+  ceil: Math.ceil,
+  sign: Math.sign,
+  int: Math.trunc,
+  clip: (x, lo, hi) => Math.min(Math.max(x, lo), hi),
 };
 export const KNOWN_FUNCTIONS = [
   ...Object.keys(DIMENSIONLESS_FUNCTIONS),

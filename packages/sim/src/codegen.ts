@@ -4,6 +4,7 @@
  * parsed values, operators and functions come from closed tables.
  */
 import type { Expr } from './ast.js';
+import { exprel } from './check.js';
 import { exactPropagators } from './expm.js';
 
 export interface EmitContext {
@@ -119,7 +120,7 @@ export function kernelHelpers(rng?: { rand(): number; randn(): number }): Kernel
       const r = a % b;
       return r !== 0 && r < 0 !== b < 0 ? r + b : r;
     },
-    exprel: (x) => (x === 0 ? 1 : Math.abs(x) < 1e-5 ? 1 + x / 2 + (x * x) / 6 : Math.expm1(x) / x),
+    exprel,
     rand: rng ? () => rng.rand() : none,
     randn: rng ? () => rng.randn() : none,
     propagators: exactPropagators,

@@ -16,7 +16,7 @@
 import { identifiers, num, type Expr } from './ast.js';
 import { emit, literal, type EmitContext } from './codegen.js';
 import { exactPropagators } from './expm.js';
-import { isNoiseName } from './check.js';
+import { isNoiseName, PURE_FUNCTIONS } from './check.js';
 import { splitLinear } from './linear.js';
 
 export type Method = 'exact' | 'euler' | 'rk2' | 'rk4' | 'exponential_euler' | 'heun';
@@ -515,28 +515,7 @@ export function evalConst(e: Expr, value: (name: string) => number | undefined):
     }
     case 'call': {
       const args = e.args.map((a) => evalConst(a, value));
-      const F: Record<string, (...x: number[]) => number> = {
-        exp: Math.exp,
-        log: Math.log,
-        log10: Math.log10,
-        sqrt: Math.sqrt,
-        abs: Math.abs,
-        floor: Math.floor,
-        ceil: Math.ceil,
-        sin: Math.sin,
-        cos: Math.cos,
-        tan: Math.tan,
-        sinh: Math.sinh,
-        cosh: Math.cosh,
-        tanh: Math.tanh,
-        arcsin: Math.asin,
-        arccos: Math.acos,
-        arctan: Math.atan,
-        sign: Math.sign,
-        int: Math.trunc,
-        clip: (x, lo, hi) => Math.min(Math.max(x, lo), hi),
-      };
-      const f = F[e.name];
+      const f = PURE_FUNCTIONS[e.name];
       if (f) return f(...args);
       break;
     }
