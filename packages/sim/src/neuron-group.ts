@@ -305,6 +305,8 @@ export function checkStatements(
         ? scope.lookup(s.target)
         : undefined;
     const v = model.vars.get(s.target);
+    const refuse = (message: string) =>
+      rep.at('invalid_reference', path, src, s.targetPos, s.target.length, message);
     if (!target) {
       const known = scope.lookup(s.target);
       const msg = known
@@ -324,25 +326,11 @@ export function checkStatements(
       continue;
     }
     if (v?.flags.has('constant')) {
-      rep.at(
-        'invalid_reference',
-        path,
-        src,
-        s.targetPos,
-        s.target.length,
-        `"${s.target}" is a constant parameter and cannot be assigned`,
-      );
+      refuse(`"${s.target}" is a constant parameter and cannot be assigned`);
       continue;
     }
     if (target.kind === 'sub') {
-      rep.at(
-        'invalid_reference',
-        path,
-        src,
-        s.targetPos,
-        s.target.length,
-        `"${s.target}" is a subexpression and cannot be assigned`,
-      );
+      refuse(`"${s.target}" is a subexpression and cannot be assigned`);
       continue;
     }
     const t = typeOf(s.expr, scope, { path, src }, rep);

@@ -8,7 +8,7 @@
  * The group's arrays live in a WebAssembly memory (`WasmArena`): shared, so the typed-array views
  * that synapses, resets and monitors hold stay valid when synapses add their arrays to it.
  */
-import type { Expr } from './ast.js';
+import type { BinaryOp, CompareOp, Expr } from './ast.js';
 import type { LinearRow } from './integrators.js';
 import { Code, F64, I32, Op, Simd, V128, WasmArena, hasWasm, type ValType } from './wasm.js';
 
@@ -367,6 +367,31 @@ interface ExprContext {
 
 type Kind = 'num' | 'bool';
 
+const COMPARE: Record<CompareOp, number> = {
+  '<': Simd.f64x2Lt,
+  '<=': Simd.f64x2Le,
+  '>': Simd.f64x2Gt,
+  '>=': Simd.f64x2Ge,
+  '==': Simd.f64x2Eq,
+  '!=': Simd.f64x2Ne,
+};
+/** Binary operators as the JavaScript emitter writes them (`//` is Math.floor(l / r)). */
+const ARITHMETIC: Partial<Record<BinaryOp, number[]>> = {
+  '+': [Simd.f64x2Add],
+  '-': [Simd.f64x2Sub],
+  '*': [Simd.f64x2Mul],
+  '/': [Simd.f64x2Div],
+  '//': [Simd.f64x2Div, Simd.f64x2Floor],
+};
+/** Functions of one argument with an exact SIMD instruction (int(x) is Math.trunc). */
+const UNARY_CALLS = new Map<string, number>([
+  ['abs', Simd.f64x2Abs],
+  ['sqrt', Simd.f64x2Sqrt],
+  ['floor', Simd.f64x2Floor],
+  ['ceil', Simd.f64x2Ceil],
+  ['int', Simd.f64x2Trunc],
+]);
+
 /**
  * Emits an expression: a number as f64x2, a condition as an i64x2 mask. Returns its kind, or
  * undefined for anything it does not translate exactly as the JavaScript emitter does (other
@@ -396,15 +421,7 @@ function emitExpr(e: Expr, c: Code, ctx: ExprContext): Kind | undefined {
       }
       case 'cmp': {
         if (go(n.left) !== 'num' || go(n.right) !== 'num') return undefined;
-        const op = {
-          '<': Simd.f64x2Lt,
-          '<=': Simd.f64x2Le,
-          '>': Simd.f64x2Gt,
-          '>=': Simd.f64x2Ge,
-          '==': Simd.f64x2Eq,
-          '!=': Simd.f64x2Ne,
-        }[n.op];
-        c.simd(op);
+        c.simd(COMPARE[n.op]);
         return 'bool';
       }
       case 'bin': {
@@ -419,36 +436,13 @@ function emitExpr(e: Expr, c: Code, ctx: ExprContext): Kind | undefined {
           }
           return 'num';
         }
-        if (go(n.left) !== 'num' || go(n.right) !== 'num') return undefined;
-        switch (n.op) {
-          case '+':
-            c.simd(Simd.f64x2Add);
-            return 'num';
-          case '-':
-            c.simd(Simd.f64x2Sub);
-            return 'num';
-          case '*':
-            c.simd(Simd.f64x2Mul);
-            return 'num';
-          case '/':
-            c.simd(Simd.f64x2Div);
-            return 'num';
-          case '//':
-            c.simd(Simd.f64x2Div).simd(Simd.f64x2Floor);
-            return 'num';
-          default:
-            return undefined;
-        }
+        const ops = ARITHMETIC[n.op];
+        if (!ops || go(n.left) !== 'num' || go(n.right) !== 'num') return undefined;
+        for (const op of ops) c.simd(op);
+        return 'num';
       }
       case 'call': {
-        const unary: Record<string, number> = {
-          abs: Simd.f64x2Abs,
-          sqrt: Simd.f64x2Sqrt,
-          floor: Simd.f64x2Floor,
-          ceil: Simd.f64x2Ceil,
-          int: Simd.f64x2Trunc,
-        };
-        const u = unary[n.name];
+        const u = UNARY_CALLS.get(n.name);
         if (u !== undefined && n.args.length === 1) {
           if (go(n.args[0]!) !== 'num') return undefined;
           c.simd(u);
