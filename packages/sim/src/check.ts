@@ -268,7 +268,8 @@ export function typeOf(e: Expr, scope: Scope, where: Where, rep: Reporter): Type
       }
       return { dim: timed.dim, bool: false };
     }
-    const fn = DIMENSIONLESS_FUNCTIONS[n.name];
+    // Own properties only: a name such as `constructor` is not a function of the language.
+    const fn = Object.hasOwn(DIMENSIONLESS_FUNCTIONS, n.name) ? DIMENSIONLESS_FUNCTIONS[n.name] : undefined;
     if (fn) {
       if (!arity(1)) return undefined;
       if (!isDimensionless(a[0]!.dim)) {

@@ -75,7 +75,7 @@ export function emit(e: Expr, ctx: EmitContext): string {
       }
       case 'call': {
         const args = n.args.map(go);
-        const m = MATH[n.name];
+        const m = Object.hasOwn(MATH, n.name) ? MATH[n.name] : undefined;
         if (m) return `${m}(${args.join(', ')})`;
         switch (n.name) {
           case 'int':

@@ -41,6 +41,11 @@ const cases: [string, (s: ReturnType<typeof base>) => void, RegExp][] = [
     (s) => (s.groups.G.reset = 'v = 0; "); process.exit(1); //'),
     /unexpected character/,
   ],
+  ...['constructor', 'toString', 'hasOwnProperty', '__proto__'].map((f): (typeof cases)[number] => [
+    `an object built-in called as a function (${f})`,
+    (s) => (s.groups.G.threshold = `${f}(v) > 1`),
+    new RegExp(`unknown function "${f}"`),
+  ]),
   [
     'a brace in a condition',
     (s) => (s.groups.G.threshold = 'v > 1 }); process.exit(1); ({'),

@@ -515,8 +515,7 @@ export function evalConst(e: Expr, value: (name: string) => number | undefined):
     }
     case 'call': {
       const args = e.args.map((a) => evalConst(a, value));
-      const f = PURE_FUNCTIONS[e.name];
-      if (f) return f(...args);
+      if (Object.hasOwn(PURE_FUNCTIONS, e.name)) return PURE_FUNCTIONS[e.name]!(...args);
       break;
     }
     default:
